@@ -7,9 +7,15 @@ import type { PeerIdentity, ProgressEvent, WireStruct, WireValue } from '../tran
 export type { WireValue, WireStruct, ProgressEvent, PeerIdentity } from '../transport/types.js';
 export type { Logger } from '../common/log.js';
 export { opt } from '../common/config.js';
-export { ModuleError, CommandFailedError, InvalidArgumentsError } from '../common/errors.js';
+export { ModuleError, CommandFailedError, InvalidArgumentsError, JobError } from '../common/errors.js';
 
-/** Argument types, as func's get_method_args names them (plus base64 and any). */
+/**
+ * Argument types, as func's get_method_args names them (plus base64 and any). What dispatch accepts:
+ * int → integer numbers and bigints (a bigint beyond 2^53 reaches the method as a bigint); float → any number;
+ * boolean, string, list, hash (plain objects only) → their own kind; base64 → Uint8Array, or a string, which
+ * is converted to its UTF-8 bytes; any → every wire value, nil included. Strings are never numbers unless
+ * the argument is declared with fromString().
+ */
 export type ArgType = 'int' | 'float' | 'string' | 'boolean' | 'list' | 'hash' | 'base64' | 'any';
 
 type TypeOf<T extends ArgType> =
@@ -39,6 +45,11 @@ export interface ArgSpec<V = unknown> {
   readonly max?: number;
   readonly minLength?: number;
   readonly maxLength?: number;
+  /**
+   * also accept the CLI's strings and convert them: "5" → 5 for int (as Python's int()), "2.5" → 2.5 for float,
+   * true/yes/on/1 and false/no/off/0 (any case) for boolean, as func's config files read them; set with fromString()
+   */
+  readonly parseStrings?: boolean;
   /** phantom: carries V for inference only */
   readonly __value?: V;
 }
@@ -78,9 +89,22 @@ export function accepting<V, T extends ArgType[]>(spec: ArgSpec<V>, ...types: T)
   return { ...spec, accepts: types };
 }
 
+/**
+ * Lets an int, float or boolean argument also take a string from the command line (func's CLI sends
+ * every argument as a string), converted before the method runs; get_method_args still shows the base type.
+ */
+export function fromString<V>(spec: ArgSpec<V>): ArgSpec<V> {
+  return { ...spec, parseStrings: true };
+}
+
 export type ArgValues<A extends readonly ArgSpec[]> = { -readonly [K in keyof A]: A[K] extends ArgSpec<infer V> ? V : never };
 
 export type OptionValue = string | number | boolean | string[];
+
+/** A module's options as func's config_items gives them: [name, value] pairs sorted by name. */
+export function optionItems(options: Readonly<Record<string, OptionValue>>): Array<[string, OptionValue]> {
+  return Object.keys(options).sort().map((k) => [k, options[k] as OptionValue]);
+}
 
 /** A read-only view of the minion's async job store, for the jobs module. */
 export interface JobsView {

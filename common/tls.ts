@@ -1,0 +1,110 @@
+// TLS helpers shared by every transport: loading key/cert/CA/CRL files, the server and client TLS options
+// (TLS 1.2+, mandatory client certificates), and the caller's identity (CN + OpenSSL subject hash) from its certificate.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { Socket } from 'node:net';
+import type tls from 'node:tls';
+import { ConfigError } from './errors.js';
+import { nameHash } from './subject-hash.js';
+import { x509 } from './x509.js';
+import type { PeerIdentity, TlsMaterial } from '../transport/types.js';
+
+/** Paths of the PEM files a TLS end uses. */
+export interface TlsFiles {
+  key: string;
+  cert: string;
+  ca: string;
+  /** certificate revocation list; optional */
+  crl?: string;
+}
+
+function readPem(kind: string, file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError(`cannot read the TLS ${kind} file ${file}: ${why}`, { cause: err });
+  }
+  if (!text.includes('-----BEGIN ')) throw new ConfigError(`the TLS ${kind} file ${file} holds no PEM data`);
+  return text;
+}
+
+/** Reads the PEM files; a missing or unreadable file gives a ConfigError naming it. */
+export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
+  const material: TlsMaterial = {
+    key: readPem('key', files.key),
+    cert: readPem('certificate', files.cert),
+    ca: readPem('CA certificate', files.ca),
+  };
+  if (files.crl !== undefined) material.crl = readPem('CRL', files.crl);
+  return material;
+}
+
+/** Server options: TLS 1.2+, a client certificate chaining to the CA is required, the CRL (if any) is honoured. */
+export function serverTlsOptions(m: TlsMaterial): tls.TlsOptions {
+  return {
+    key: m.key, cert: m.cert, ca: m.ca, ...(m.crl ? { crl: m.crl } : {}),
+    requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2',
+  };
+}
+
+/** Client options: TLS 1.2+, our certificate as client identity, the peer verified against the CA (and CRL). */
+export function clientTlsOptions(m: TlsMaterial): tls.ConnectionOptions {
+  return {
+    key: m.key, cert: m.cert, ca: m.ca, ...(m.crl ? { crl: m.crl } : {}),
+    rejectUnauthorized: true, minVersion: 'TLSv1.2',
+  };
+}
+
+/** func's ACL key for a caller: `${cn}-${subjectHash}` (hash in decimal). */
+export function identityKey(cn: string, hash: number): string {
+  return `${cn}-${hash}`;
+}
+
+type CertIdentity = Omit<PeerIdentity, 'address'>;
+const CACHE_SIZE = 512;
+const cache = new Map<string, CertIdentity>();
+
+/** SHA-256 of a DER certificate as colon-separated upper-case hex (Node's fingerprint256 format). */
+export function fingerprint256(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');
+}
+
+/**
+ * The identity of a peer from its certificate: subject CN (the first one), OpenSSL subject hash, the
+ * ACL key and the SHA-256 fingerprint. Parsed certificates are remembered (LRU, by fingerprint).
+ */
+export function peerIdentity(cert: { raw: Uint8Array }, address: string): PeerIdentity {
+  const fp = fingerprint256(cert.raw);
+  let id = cache.get(fp);
+  if (id !== undefined) {
+    cache.delete(fp); // refresh its place in the LRU order
+  } else {
+    const parsed = new x509.X509Certificate(Buffer.from(cert.raw));
+    const cn = parsed.subjectName.getField('CN')[0] ?? '';
+    const hash = nameHash(parsed.subjectName.toArrayBuffer());
+    id = { cn, subjectHash: hash, key: identityKey(cn, hash), fingerprint256: fp };
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(fp, id);
+  return { ...id, address };
+}
+
+/** The peer's address, with an IPv4-mapped IPv6 prefix removed. */
+export function remoteAddressOf(socket: Socket): string {
+  const a = socket.remoteAddress ?? '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+/** The identity of the peer of a TLS connection, or null when it sent no certificate. */
+export function peerIdentityFromSocket(socket: tls.TLSSocket): PeerIdentity | null {
+  const cert = socket.getPeerCertificate(false);
+  if (!cert || !cert.raw) return null;
+  return peerIdentity(cert, remoteAddressOf(socket));
+}
+
+/** The identity given to callers of a plain-HTTP server (certmaster): no certificate, just the address. */
+export function anonymousPeer(address: string): PeerIdentity {
+  return { cn: '', subjectHash: 0, key: '', address, fingerprint256: '' };
+}

@@ -1,0 +1,113 @@
+// funcd: the minion daemon's command (func-compat.md §1.9). Foreground by default (systemd Type=simple, prints
+// "serving..." once listening); --daemon detaches, writes $FUNC_ROOT/run/funcd.pid and returns once it listens.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { FuncError } from '../../common/errors.js';
+import { funcRoot, FuncPaths, rooted } from '../../common/paths.js';
+import { minionLogger, startMinion } from '../daemon.js';
+import { infoText, listModulesText } from './funcd-report.js';
+
+const PROG = 'funcd';
+const ROOT_NOTE = 'All of func\'s absolute paths (/etc/func, /etc/pki/certmaster, /var/lib/func, /var/log/func, /run) '
+  + 'resolve under $FUNC_ROOT when it is set.';
+
+function parser(argv: string[]) {
+  return yargs(argv).scriptName(PROG)
+    .usage(`${PROG} [daemon] [--daemon] [--config FILE] [--list-modules] [--info] [--version]`)
+    .option('daemon', { type: 'boolean', default: false, describe: 'detach and run in the background (pid in $FUNC_ROOT/run/funcd.pid)' })
+    .option('config', { type: 'string', describe: 'minion.conf to use (default $FUNC_ROOT/etc/func/minion.conf)' })
+    .option('list-modules', { type: 'boolean', default: false, describe: 'print the loaded modules (and why others are not) and exit' })
+    .option('info', { type: 'boolean', default: false, describe: 'print config, listen address, TLS files, certificate identity, modules and ACLs, and exit' })
+    .option('version', { alias: 'v', type: 'boolean', default: false, describe: 'print the version (of $FUNC_ROOT/etc/func/version) on stderr and exit' })
+    .option('pid-file', { type: 'string', hidden: true })
+    .option('detached', { type: 'boolean', hidden: true, default: false })
+    .version(false).help().alias('h', 'help').strictOptions()
+    .completion('completion', 'print a bash completion script')
+    .epilogue(`Serves func's minion methods over XML-RPC with mutual TLS on listen_addr:listen_port (default 51234). ${ROOT_NOTE}`);
+}
+
+/** The version text: <root>/etc/func/version when present (as func), else this package's version. */
+function versionText(root: string): string {
+  try {
+    return fs.readFileSync(rooted(FuncPaths.version, root), 'utf8').trim();
+  } catch {
+    const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json');
+    try { return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version ?? 'unknown'; } catch { return 'unknown'; }
+  }
+}
+
+/** Restarts funcd detached with its output going to func.log; returns once the child serves (or has failed). */
+async function detach(argv: string[], root: string): Promise<void> {
+  const logFile = rooted(`${FuncPaths.funcLogDir}/func.log`, root);
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const out = fs.openSync(logFile, 'a', 0o600);
+  const pidFile = rooted(path.join(FuncPaths.runDir, 'funcd.pid'), root);
+  const args = [...process.execArgv, process.argv[1]!, ...argv.filter((a) => a !== '--daemon' && a !== 'daemon'), '--detached', '--pid-file', pidFile];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, 'ipc'] });
+  fs.closeSync(out);
+  const outcome = await new Promise<{ serving?: string; error?: string }>((resolve) => {
+    child.once('message', (m: { serving?: string; error?: string }) => resolve(m));
+    child.once('exit', (code) => resolve({ error: `the daemon exited (code ${code}); see ${logFile}` }));
+  });
+  if (outcome.serving === undefined) {
+    process.stderr.write(`${PROG}: ${outcome.error ?? `the daemon did not start; see ${logFile}`}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`${PROG} running as pid ${child.pid}, serving on ${outcome.serving}\n`);
+  child.disconnect();
+  child.unref();
+}
+
+/** Runs the minion in this process until SIGTERM/SIGINT. */
+async function serve(root: string, configFile: string | undefined, pidFile: string | undefined, detached: boolean): Promise<void> {
+  const log = minionLogger(root, configFile, !detached);
+  const minion = await startMinion({ root, configFile, log });
+  if (pidFile) {
+    fs.mkdirSync(path.dirname(pidFile), { recursive: true });
+    fs.writeFileSync(pidFile, `${process.pid}\n`);
+  }
+  const where = minion.addresses.map((a) => `${a.host}:${a.port}`).join(', ');
+  process.stdout.write('serving...\n');
+  process.send?.({ serving: where });
+  if (detached) process.disconnect?.();
+  const shutdown = (signal: string) => {
+    log.info(`${signal} received, stopping`);
+    void minion.stop().finally(() => {
+      if (pidFile && fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.rmSync(pidFile, { force: true });
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+function reportError(err: unknown): void {
+  process.stderr.write(`${PROG}: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (!(err instanceof FuncError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = 1;
+}
+
+/** Entry point of bin/funcd. */
+export async function main(argv: string[]): Promise<void> {
+  const args = await parser(argv).parseAsync();
+  const extra = args._.map(String).filter((a) => a !== 'daemon');
+  if (extra.length) { reportError(new Error(`unknown argument: ${extra.join(' ')} (see funcd --help)`)); return; }
+  const root = funcRoot();
+  const configFile = args.config === undefined ? undefined : path.resolve(args.config);
+  try {
+    if (args.version) process.stderr.write(`${versionText(root)}\n`);
+    else if (args['list-modules']) process.stdout.write(await listModulesText(root, configFile));
+    else if (args.info) process.stdout.write(await infoText(root, configFile));
+    else if ((args.daemon || args._.includes('daemon')) && !args.detached) await detach(argv, root);
+    else await serve(root, configFile, args['pid-file'], args.detached);
+  } catch (err) {
+    reportError(err);
+    if (args.detached && process.connected) {
+      process.send?.({ error: err instanceof Error ? err.message : String(err) }, undefined, {}, () => process.disconnect?.());
+    }
+  }
+}

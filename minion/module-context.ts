@@ -1,0 +1,104 @@
+// Builds the ModuleContext a method runs with: its options file (read lazily, func's quoting kept, written
+// back by saveOptions), logger, progress callback, abort signal, caller, job id and jobs view.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { applySchema, parseIni, type Schema } from '../common/config.js';
+import { ConfigError, JobError, ModuleError } from '../common/errors.js';
+import { FuncPaths, rooted } from '../common/paths.js';
+import type { Logger } from '../common/log.js';
+import type { LoadedModule } from './loader.js';
+import type { JobsView, ModuleContext, OptionValue } from './module-api.js';
+import type { PeerIdentity, ProgressEvent } from '../transport/types.js';
+
+export type ModuleOptions = Record<string, OptionValue>;
+
+/** Everything a context is made from: the dispatcher's settings plus one call's details. */
+export interface ContextSource {
+  /** the module being called; null for system.* (no options) */
+  loaded: LoadedModule | null;
+  root: string;
+  minionName: string;
+  caller: PeerIdentity;
+  signal: AbortSignal;
+  jobId: string | null;
+  log: Logger;
+  jobs?: JobsView;
+  onProgress?: (event: ProgressEvent) => void;
+  inventory: () => Record<string, string[]>;
+}
+
+/** `<root>/etc/func/modules/<optionsFile ?? name>.conf` */
+export function moduleOptionsFile(mod: LoadedModule, root: string): string {
+  return path.join(rooted(FuncPaths.moduleConfDir, root), `${mod.definition.optionsFile ?? mod.name}.conf`);
+}
+
+/** The raw [main] values; a fully quoted value keeps its quotes, as func's parser keeps them. */
+function readRawMain(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`cannot read module options file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const main = { ...(parseIni(text, file).main ?? {}) };
+  let section = '';
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (header) { section = (header[1] as string).trim(); continue; }
+    const quoted = /^\s*([^=:\s#;][^=:]*?)\s*[=:]\s*((["']).*\3)\s*$/.exec(line);
+    if (section === 'main' && quoted && (quoted[1] as string) in main) main[quoted[1] as string] = quoted[2] as string;
+  }
+  return main;
+}
+
+/** Reads a module's options: the file's [main] section typed by the schema, defaults for what is missing. */
+export function readModuleOptions(file: string, schema: Schema, root: string): ModuleOptions {
+  return applySchema(schema, readRawMain(file), file, root) as ModuleOptions;
+}
+
+function formatOption(v: OptionValue): string {
+  return Array.isArray(v) ? v.join(', ') : String(v);
+}
+
+/** Writes the [main] section: the given options, plus keys already in the file that are not options. */
+export function writeModuleOptions(file: string, values: ModuleOptions): void {
+  const lines = { ...readRawMain(file), ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, formatOption(v)])) };
+  const text = `[main]\n${Object.entries(lines).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o644 });
+  fs.renameSync(tmp, file);
+}
+
+const noJobs = (): never => { throw new JobError('no job store in this process'); };
+/** The jobs view of a process without a job store: every method throws JobError. */
+export const absentJobsView: JobsView = { status: noJobs, tail: noJobs, progress: noJobs, list: noJobs, cancel: noJobs };
+
+/** Builds the context for one call. Options are read on first use only, so calls that never look pay nothing. */
+export function createModuleContext(src: ContextSource): ModuleContext {
+  const schema = src.loaded?.definition.options;
+  const file = src.loaded ? moduleOptionsFile(src.loaded, src.root) : null;
+  let options: ModuleOptions | null = null;
+  const current = (): ModuleOptions => (options ??= schema && file ? readModuleOptions(file, schema, src.root) : {});
+  return {
+    log: src.log,
+    get options() { return current(); },
+    async saveOptions(values) {
+      if (!file) throw new ModuleError('system methods have no options file');
+      options = { ...current(), ...values };
+      writeModuleOptions(file, options);
+      return options;
+    },
+    progress(event) {
+      try { src.onProgress?.(event); } catch (err) { src.log.debug(`progress listener failed: ${(err as Error).message}`); }
+    },
+    signal: src.signal,
+    caller: src.caller,
+    jobId: src.jobId,
+    minion: { name: src.minionName, root: src.root },
+    jobs: src.jobs ?? absentJobsView,
+    inventory: src.inventory,
+  };
+}

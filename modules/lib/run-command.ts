@@ -1,0 +1,168 @@
+// Runs a child process for the modules: no shell unless asked, own process group killed on abort,
+// output captured up to a cap per stream and decoded as UTF-8 with U+FFFD for invalid bytes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CommandFailedError, ModuleError } from '../../minion/module-api.js';
+
+/** Default cap on captured output, per stream. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+export interface RunOptions {
+  /** the complete environment of the child (default: the minion's own) */
+  env?: NodeJS.ProcessEnv;
+  /** aborting kills the child's process group (TERM, then KILL after a grace period) */
+  signal?: AbortSignal;
+  /** per-stream capture limit in bytes; the rest is read and dropped, and a marker is appended */
+  maxBytes?: number;
+  /** kill the child after this many milliseconds and fail with CommandFailedError */
+  timeoutMs?: number;
+  cwd?: string;
+}
+
+export interface RunResult {
+  /** exit code, or minus the signal number when the child was killed by a signal (func's returncode) */
+  rc: number;
+  stdout: string;
+  stderr: string;
+}
+
+const KILL_GRACE_MS = 1000;
+
+/** Decodes captured bytes as UTF-8; bytes that are not valid UTF-8 become U+FFFD. */
+export function decodeOutput(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/** Collects one output stream up to maxBytes, counting what is dropped beyond. */
+class Capture {
+  private readonly chunks: Buffer[] = [];
+  private kept = 0;
+  private dropped = 0;
+  constructor(private readonly maxBytes: number) {}
+  add(chunk: Buffer): void {
+    const room = this.maxBytes - this.kept;
+    if (room > 0) {
+      const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+      this.chunks.push(part);
+      this.kept += part.length;
+    }
+    this.dropped += Math.max(0, chunk.length - Math.max(room, 0));
+  }
+  text(): string {
+    const text = decodeOutput(Buffer.concat(this.chunks, this.kept));
+    return this.dropped === 0 ? text
+      : `${text}\n[func: output truncated after ${this.kept} bytes, ${this.dropped} more bytes dropped]\n`;
+  }
+}
+
+/** rc as func reports it: the exit code, or -N for a child killed by signal N. */
+function returnCode(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const num = signal ? os.constants.signals[signal] : undefined;
+  return num === undefined ? -1 : -num;
+}
+
+/** Signals the child's whole process group (the child leads it: spawned detached). */
+export function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try { process.kill(-child.pid, sig); } catch { try { child.kill(sig); } catch { /* already gone */ } }
+}
+
+/** The error to reject with once the child is gone after an abort. */
+function abortError(signal: AbortSignal, timedOut: boolean, what: string): Error {
+  if (timedOut) return new CommandFailedError(`${what} timed out`, { command: what, exitCode: null, stdout: '', stderr: '' });
+  const reason: unknown = signal.reason;
+  // a FuncError (the dispatcher's timeout, a cancelled job) is passed on as it is
+  if (reason instanceof Error && String((reason as { code?: unknown }).code).startsWith('FUNC_ERR')) return reason;
+  const why = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+  return new ModuleError(`${what} was stopped: ${why}`, 'exceptions.Exception', { cause: reason });
+}
+
+/** Wires abort and timeout to killing the process group; returns a cleanup function and the abort state. */
+function watchAbort(child: ChildProcess, opts: RunOptions): { stop(): void; state: { aborted: boolean; timedOut: boolean } } {
+  const state = { aborted: false, timedOut: false };
+  let graceTimer: NodeJS.Timeout | undefined;
+  const kill = (): void => {
+    killGroup(child, 'SIGTERM');
+    graceTimer = setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS);
+  };
+  const onAbort = (): void => { state.aborted = true; kill(); };
+  const timer = opts.timeoutMs ? setTimeout(() => { state.timedOut = true; kill(); }, opts.timeoutMs) : undefined;
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    state,
+    stop() {
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
+ * Runs `file args…` (never through a shell unless file is one), in its own process group, stdin from
+ * /dev/null. Resolves with rc/stdout/stderr whatever the exit code; rejects when the program cannot be
+ * started, on timeout, or after an abort (once the child is gone).
+ */
+export function runCommand(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const what = [file, ...args].join(' ');
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: opts.env ?? process.env, cwd: opts.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = new Capture(opts.maxBytes ?? DEFAULT_MAX_BYTES);
+    const err = new Capture(opts.maxBytes ?? DEFAULT_MAX_BYTES);
+    child.stdout!.on('data', (c: Buffer) => out.add(c));
+    child.stderr!.on('data', (c: Buffer) => err.add(c));
+    const watch = watchAbort(child, opts);
+    // a grandchild that left the group may keep the pipes open: once the child exited after an abort, stop waiting
+    child.on('exit', () => {
+      if (watch.state.aborted || watch.state.timedOut) setTimeout(() => { child.stdout!.destroy(); child.stderr!.destroy(); }, 200).unref();
+    });
+    child.on('error', (e) => {
+      watch.stop();
+      reject(new CommandFailedError(`cannot run ${file}: ${e.message}`, { command: what, exitCode: null, stdout: '', stderr: '' }, { cause: e }));
+    });
+    child.on('close', (code, sig) => {
+      watch.stop();
+      if (watch.state.aborted || watch.state.timedOut) reject(abortError(opts.signal ?? new AbortController().signal, watch.state.timedOut, what));
+      else resolve({ rc: returnCode(code, sig), stdout: out.text(), stderr: err.text() });
+    });
+  });
+}
+
+/** Runs a program and fails with CommandFailedError when it exits non-zero. */
+export async function runChecked(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const r = await runCommand(file, args, opts);
+  if (r.rc !== 0) {
+    const first = r.stderr.trim().split('\n')[0] || r.stdout.trim().split('\n')[0] || '';
+    throw new CommandFailedError(`${path.basename(file)} exited with ${r.rc}${first ? `: ${first}` : ''}`,
+      { command: [file, ...args].join(' '), exitCode: r.rc, stdout: r.stdout, stderr: r.stderr });
+  }
+  return r;
+}
+
+/** True when the path exists and is executable by this process (func's os.access(path, X_OK)). */
+export async function isExecutable(p: string): Promise<boolean> {
+  try { await fs.access(p, fs.constants.X_OK); return true; } catch { return false; }
+}
+
+/** The first executable regular file called `name` on PATH (or in `extraDirs`), or null. */
+export async function findOnPath(name: string, extraDirs: readonly string[] = []): Promise<string | null> {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), ...extraDirs].filter((d) => d.length > 0);
+  for (const dir of dirs) {
+    const candidate = path.join(dir, name);
+    try {
+      if ((await fs.stat(candidate)).isFile() && await isExecutable(candidate)) return candidate;
+    } catch { /* not here */ }
+  }
+  return null;
+}
+
+/** findOnPath with the system bin directories added, for daemons started with a minimal PATH. */
+export function findTool(name: string): Promise<string | null> {
+  return findOnPath(name, ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
+}

@@ -1,0 +1,186 @@
+// The programmatic overlord API (func's Overlord/Client): target a spec, call a method on every host
+// concurrently, stream per-host outcomes, run async jobs and read their status from any process.
+import { readCertmasterConf, readOverlordConf, type OverlordConf } from '../common/config-files.js';
+import { FuncPaths, funcRoot, rooted } from '../common/paths.js';
+import type { TlsMaterial, TransportClient, TransportFactory, WireValue } from '../transport/types.js';
+import { getTransport } from '../transport/registry.js';
+import '../transport/index.js';
+import { jobProgress, jobStatus, pollJob, submitJob, type JobContext, type JobStatus, type PollOptions } from './async-jobs.js';
+import { loadCredentials } from './credentials.js';
+import { fanout } from './fanout.js';
+import { JobStore, defaultJobDir } from './job-store.js';
+import { compareHosts, type CallResults, type HostResult } from './outcome.js';
+import { makeModuleProxy, type ModuleProxy } from './proxy.js';
+import { TargetResolver } from './targets.js';
+
+/** Default deadline of a synchronous call when neither the caller nor overlord.conf sets one (seconds). */
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+
+/** Options of an Overlord; everything defaults to func's configuration files under the root. */
+export interface OverlordOptions {
+  /** FUNC_ROOT prefix of every config path (default: $FUNC_ROOT or "/") */
+  readonly root?: string;
+  /** an alternate overlord.conf (func's -c/--conf) */
+  readonly config?: string;
+  /** per-call deadline in seconds (default: overlord.conf socket_timeout, else 30); 0 = none */
+  readonly timeout?: number;
+  /** calls in flight at once, func's nforks (default: overlord.conf forks = 64) */
+  readonly concurrency?: number;
+  /** make run() and the module proxy's func-style run() submit async jobs */
+  readonly async?: boolean;
+  /** hosts to leave out (same syntax as the spec; func's exclude_spec) */
+  readonly exclude?: string;
+  /** treat every non-group element of the spec as a regular expression */
+  readonly regex?: boolean;
+  /** the transport, as a factory or a registered name (default: overlord.conf transport = "xmlrpc") */
+  readonly transport?: TransportFactory | string;
+  /** minion port (default: overlord.conf listen_port = 51234) */
+  readonly port?: number;
+  /** TLS identity to present instead of the one func's rules pick */
+  readonly tls?: TlsMaterial;
+  /** require each minion's certificate to name the host called (default true) */
+  readonly verifyHostName?: boolean;
+  /** where async job records live (default: <root>/var/lib/func/overlord-jobs) */
+  readonly jobDir?: string;
+  /** receives func's stderr notes from target expansion */
+  readonly warn?: (message: string) => void;
+}
+
+/** One overlord: a target spec plus the configuration to reach its minions. Call close() when done. */
+export class Overlord {
+  /** the FUNC_ROOT in use */
+  readonly root: string;
+  /** the parsed overlord.conf */
+  readonly conf: OverlordConf;
+  /** the target resolver (cert dirs, groups, down hosts) */
+  readonly targets: TargetResolver;
+  private readonly store: JobStore;
+  private client: Promise<TransportClient> | null = null;
+
+  /**
+   * @param spec func target spec: ";"-separated globs, `@group`, `@group:glob`, `~regex`; an array is joined with ";"
+   */
+  constructor(readonly spec: string | readonly string[], readonly options: OverlordOptions = {}) {
+    this.root = options.root ?? funcRoot();
+    this.conf = readOverlordConf(this.root, options.config ? rooted(options.config, this.root) : undefined);
+    const cm = readCertmasterConf(this.root);
+    this.targets = new TargetResolver({
+      certroot: cm.certroot, peerroot: cm.peering ? cm.peerroot : undefined, certExtension: cm.cert_extension,
+      groupsFile: rooted(FuncPaths.groups, this.root), groupsBackend: this.conf.backend,
+      hostDownList: this.conf.host_down_list, allowUnknownMinions: this.conf.allow_unknown_minions, warn: options.warn,
+    });
+    this.store = new JobStore(options.jobDir ?? defaultJobDir(this.root));
+  }
+
+  /** The spec as one string. */
+  get specText(): string {
+    return typeof this.spec === 'string' ? this.spec : this.spec.join(';');
+  }
+
+  /** The per-call deadline in milliseconds (0 = none). */
+  get timeoutMs(): number {
+    const t = this.options.timeout ?? (this.conf.socket_timeout > 0 ? this.conf.socket_timeout : DEFAULT_TIMEOUT_SECONDS);
+    return Math.round(t * 1000);
+  }
+
+  /** Calls in flight at once. */
+  get concurrency(): number {
+    return Math.max(1, this.options.concurrency ?? this.conf.forks);
+  }
+
+  /** The hosts this overlord targets (exclusions and down hosts removed), sorted; TargetError when none. */
+  hosts(): Promise<string[]> {
+    return this.targets.expand(this.specText, { exclude: this.options.exclude, regex: this.options.regex });
+  }
+
+  /** func's list_minions(): the targeted host names, sorted. */
+  listMinions(): Promise<string[]> {
+    return this.hosts();
+  }
+
+  /** Expands any spec with this overlord's sources (no exclusions); [] when nothing matches. */
+  expand(spec: string): Promise<string[]> {
+    return this.targets.match(spec, { regex: this.options.regex });
+  }
+
+  /** Calls `module.method(...args)` on every host; resolves with host → outcome, sorted by host. */
+  async call(module: string, method: string, ...args: WireValue[]): Promise<CallResults> {
+    const got: HostResult[] = [];
+    for await (const r of this.stream(module, method, ...args)) got.push(r);
+    got.sort((a, b) => compareHosts(a.host, b.host));
+    return new Map(got.map((r) => [r.host, r.outcome]));
+  }
+
+  /** Calls `module.method(...args)` on every host, yielding `{host, outcome}` as each host answers. */
+  async *stream(module: string, method: string, ...args: WireValue[]): AsyncGenerator<HostResult, void, undefined> {
+    const hosts = await this.hosts();
+    yield* fanout({
+      client: await this.transportClient(), hosts, request: { method: `${module}.${method}`, params: args },
+      concurrency: this.concurrency, timeoutMs: this.timeoutMs,
+    });
+  }
+
+  /** Starts `module.method(...args)` as an async job on every host; resolves with the overlord job id. */
+  async callAsync(module: string, method: string, ...args: WireValue[]): Promise<string> {
+    const hosts = await this.hosts();
+    return submitJob(this.jobContext(), this.specText, hosts, { module, method, args });
+  }
+
+  /** func's run(): results, or (with the async option) a job id. */
+  run(module: string, method: string, args: WireValue[] = []): Promise<CallResults | string> {
+    return this.options.async ? this.callAsync(module, method, ...args) : this.call(module, method, ...args);
+  }
+
+  /** func's job_status(id): `[0, -1]` running, `[3, partial]`, `[1, results]` finished, `[2, 0]` unknown. */
+  async jobStatus(id: string): Promise<JobStatus> {
+    return jobStatus(this.jobContext(), id);
+  }
+
+  /** Polls a job until it finishes (func's local.utils.async_poll). */
+  async pollJob(id: string, options?: PollOptions): Promise<JobStatus> {
+    return pollJob(this.jobContext(), id, options);
+  }
+
+  /** Progress `[current, total]` of every host still running a job. */
+  async jobProgress(id: string): Promise<Map<string, [number, number]>> {
+    return jobProgress(this.jobContext(), id);
+  }
+
+  /** Ids of the stored jobs with their codes (func's open_job_ids). */
+  openJobIds(): Array<{ id: string; code: number }> {
+    return this.store.list();
+  }
+
+  /** func-style attribute calls: `overlord.module('service').status('sshd')`, `.module('iptables').port.drop_from(22)`. */
+  module(name: string): ModuleProxy {
+    return makeModuleProxy((method, args) => this.call(name, method, ...args));
+  }
+
+  /** Closes the transport client (idle keep-alive connections). */
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    if (c) await (await c.catch(() => null))?.close();
+  }
+
+  /** The transport client, made on first use (credentials are read then). */
+  private transportClient(): Promise<TransportClient> {
+    this.client ??= this.createClient();
+    return this.client;
+  }
+
+  private async createClient(): Promise<TransportClient> {
+    const t = this.options.transport ?? this.conf.transport;
+    const factory = typeof t === 'string' ? getTransport(t) : t;
+    return factory.createClient({
+      port: this.options.port ?? this.conf.listen_port,
+      tls: this.options.tls ?? await loadCredentials(this.root, this.conf),
+      verifyHostName: this.options.verifyHostName ?? true,
+      keepAlive: true,
+    });
+  }
+
+  private jobContext(): JobContext {
+    return { store: this.store, client: () => this.transportClient(), timeoutMs: this.timeoutMs, concurrency: this.concurrency };
+  }
+}

@@ -1,0 +1,31 @@
+// The XML-RPC transport as a TransportFactory (func's native wire: HTTPS with mutual TLS on port 51234),
+// plus the codec, fault mapping, server and client for direct use (certmaster, certmaster-request).
+import type { TransportFactory } from '../types.js';
+import { XmlRpcClient } from './client.js';
+import { funcErrorToWire } from './faults.js';
+import { XmlRpcServer } from './server.js';
+
+export * from './codec.js';
+export * from './faults.js';
+export * from './server.js';
+export * from './client.js';
+
+/** func's XML-RPC transport: no native progress streaming (the overlord polls async jobs instead). */
+export const xmlrpcTransport: TransportFactory = {
+  name: 'xmlrpc',
+  defaultPort: 51234,
+  capabilities: { streamsProgress: false },
+  createServer(options, handler) {
+    return new XmlRpcServer({
+      host: options.host, port: options.port, tls: options.tls, errorToWire: funcErrorToWire,
+      ...(options.maxBodyBytes !== undefined ? { limits: { maxBytes: options.maxBodyBytes } } : {}),
+    }, handler);
+  },
+  createClient(options) {
+    return new XmlRpcClient({
+      port: options.port, tls: options.tls,
+      ...(options.verifyHostName !== undefined ? { verifyHostName: options.verifyHostName } : {}),
+      ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : {}),
+    });
+  },
+};
