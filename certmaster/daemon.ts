@@ -1,7 +1,7 @@
 // The certmaster daemon as a library: reads certmaster.conf, opens the CA store (creating the CA on first
 // start), keeps the CRL current, and serves wait_for_cert over plain-HTTP XML-RPC on / and /RPC2.
 import { readCertmasterConf } from '../common/config-files.js';
-import { createLogger, type Logger } from '../common/log.js';
+import type { Logger } from '../common/log.js';
 import { FuncPaths, funcRoot, rooted } from '../common/paths.js';
 import type { ListenAddress } from '../transport/types.js';
 import { certmasterErrorToWire } from '../transport/xmlrpc/faults.js';
@@ -9,6 +9,7 @@ import { XmlRpcServer } from '../transport/xmlrpc/server.js';
 import { CertStore } from './cert-store.js';
 import { Enrollment } from './enrollment.js';
 import { requireConfigFile } from './files.js';
+import { certmasterLoggers } from './logs.js';
 
 export interface CertmasterOptions {
   /** FUNC_ROOT (default: the environment's) */
@@ -36,20 +37,14 @@ const CRL_CHECK_MS = 12 * 3600 * 1000;
 /** Request limits beyond the CSR itself: XML framing of one or two params. */
 const XML_OVERHEAD_BYTES = 16 * 1024;
 
-function loggers(root: string, level: string, options: CertmasterOptions): { log: Logger; audit: Logger } {
-  const dir = rooted(FuncPaths.certmasterLogDir, root);
-  return {
-    log: options.log ?? createLogger({ file: `${dir}/certmaster.log`, level }),
-    audit: options.audit ?? createLogger({ file: `${dir}/audit.log`, level: 'INFO' }),
-  };
-}
-
 /** Starts certmaster; resolves once it listens. */
 export async function startCertmaster(options: CertmasterOptions = {}): Promise<RunningCertmaster> {
   const root = options.root ?? funcRoot();
   requireConfigFile(options.configFile);
   const conf = readCertmasterConf(root, options.configFile ?? rooted(FuncPaths.certmasterConf, root));
-  const { log, audit } = loggers(root, conf.log_level, options);
+  const files = certmasterLoggers(root, conf.log_level);
+  const log = options.log ?? files.log;
+  const audit = options.audit ?? files.audit;
   const store = await CertStore.open({ root, conf, log, audit });
   await store.refreshCrl();
   const enrollment = new Enrollment(store, { autosign: conf.autosign, log });

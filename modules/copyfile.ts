@@ -27,7 +27,7 @@ export default defineModule({
         optional(fromString(arg.int('gid', 'Group gid (-1 leaves it as the writer)')), 0),
         optional(arg.any('force', 'Any value but nil writes even when the content is unchanged')),
       ],
-      example: 'func "*" call copyfile copyfile /etc/motd "$(base64 -w0 motd)"',
+      example: 'func "*" call copyfile copyfile /etc/motd "Welcome to this host"',
       async run([filepath, filebuf, mode, uid, gid, force], ctx) {
         const target = resolvePath(filepath, 'copyfile', ctx.log);
         try {
@@ -68,7 +68,7 @@ export default defineModule({
         arg.string('filepath', 'Absolute path of an existing file'),
         arg.base64('filebuf', 'The data to append'),
       ],
-      example: 'func "*" call copyfile append /tmp/big.iso "$(base64 -w0 chunk1)"',
+      example: 'func "*" call copyfile append /tmp/notes.txt "one more line"',
       async run([filepath, filebuf], ctx) {
         const target = resolvePath(filepath, 'append', ctx.log);
         try {

@@ -21,7 +21,9 @@ export default defineModule({
         const fh = await openForRead(filename, (m) => ctx.log.warn(m));
         if (!fh) return -1;
         try {
-          // probe each chunk's first byte rather than trusting st_size: /proc files report size 0
+          const st = await fh.stat();
+          if (st.isFile() && st.size > 0) return Math.ceil(st.size / CHUNK);
+          // /proc files and the like report size 0: probe each chunk's first byte, as func does
           const probe = Buffer.alloc(1);
           let n = 0;
           while ((await fh.read(probe, 0, 1, n * CHUNK)).bytesRead > 0) n += 1;

@@ -2,8 +2,8 @@
 // Caveat: `set` changes the running kernel's configuration; the ACL is the only barrier.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { arg, defineModule, InvalidArgumentsError, method, ModuleError } from '../minion/module-api.js';
-import { findTool, runChecked, runCommand } from './lib/run-command.js';
+import { arg, CommandFailedError, defineModule, InvalidArgumentsError, method, ModuleError } from '../minion/module-api.js';
+import { findTool, runCommand } from './lib/run-command.js';
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
 
@@ -33,7 +33,7 @@ export default defineModule({
         checkName(name);
         const sysctl = await findTool('sysctl');
         if (!sysctl) return lines(await fs.readFile(procPath(name), 'utf8'));
-        return lines((await runChecked(sysctl, ['-n', name], { signal: ctx.signal })).stdout);
+        return lines(await sysctlChecked(sysctl, ['-n', name], ctx.signal));
       },
     }),
     set: method({
@@ -51,11 +51,24 @@ export default defineModule({
           await fs.writeFile(procPath(name), `${value}\n`);
           return [`${name} = ${value}`];
         }
-        return lines((await runChecked(sysctl, ['-w', `${name}=${value}`], { signal: ctx.signal })).stdout);
+        return lines(await sysctlChecked(sysctl, ['-w', `${name}=${value}`], ctx.signal));
       },
     }),
   },
 });
+
+/**
+ * Runs sysctl for one key and returns its stdout; a non-zero exit, or an error on stderr with nothing on
+ * stdout (procps exits 0 when the kernel refuses a value), is a CommandFailedError.
+ */
+async function sysctlChecked(sysctl: string, args: string[], signal: AbortSignal): Promise<string> {
+  const r = await runCommand(sysctl, args, { signal });
+  if (r.rc !== 0 || (r.stdout.trim() === '' && r.stderr.trim() !== '')) {
+    throw new CommandFailedError(`sysctl exited with ${r.rc}: ${r.stderr.trim().split('\n')[0] ?? ''}`,
+      { command: ['sysctl', ...args].join(' '), exitCode: r.rc, stdout: r.stdout, stderr: r.stderr });
+  }
+  return r.stdout;
+}
 
 /** func's result shape: stdout stripped, split at newlines. */
 function lines(text: string): string[] {

@@ -113,7 +113,11 @@ export class Overlord {
 
   /** Calls `module.method(...args)` on every host, yielding `{host, outcome}` as each host answers. */
   async *stream(module: string, method: string, ...args: WireValue[]): AsyncGenerator<HostResult, void, undefined> {
-    const hosts = await this.hosts();
+    yield* this.streamHosts(await this.hosts(), module, method, args);
+  }
+
+  /** Like stream(), for hosts already expanded (e.g. by hosts()): no second look at the cert directory. */
+  async *streamHosts(hosts: readonly string[], module: string, method: string, args: WireValue[]): AsyncGenerator<HostResult, void, undefined> {
     yield* fanout({
       client: await this.transportClient(), hosts, request: { method: `${module}.${method}`, params: args },
       concurrency: this.concurrency, timeoutMs: this.timeoutMs,
@@ -122,7 +126,11 @@ export class Overlord {
 
   /** Starts `module.method(...args)` as an async job on every host; resolves with the overlord job id. */
   async callAsync(module: string, method: string, ...args: WireValue[]): Promise<string> {
-    const hosts = await this.hosts();
+    return this.submitJob(await this.hosts(), module, method, args);
+  }
+
+  /** Like callAsync(), for hosts already expanded. */
+  submitJob(hosts: readonly string[], module: string, method: string, args: WireValue[]): Promise<string> {
     return submitJob(this.jobContext(), this.specText, hosts, { module, method, args });
   }
 

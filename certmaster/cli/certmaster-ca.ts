@@ -1,7 +1,10 @@
 // certmaster-ca: the CA administrator's command (func-compat.md §7.3) — list, sign, clean, list signed
 // hosts and their hashes — plus --revoke and --fingerprint; a thin yargs layer over CertStore.
 import yargs from 'yargs';
+import { readCertmasterConf } from '../../common/config-files.js';
+import { FuncPaths, funcRoot, rooted } from '../../common/paths.js';
 import { CertStore, type GlobResult } from '../cert-store.js';
+import { certmasterLoggers } from '../logs.js';
 import { requireConfigFile } from '../files.js';
 import { packageVersion, reportError, ROOT_NOTE } from './cli-support.js';
 
@@ -109,7 +112,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   try {
     requireConfigFile(args.config);
-    const store = await CertStore.open({ configFile: args.config });
+    const root = funcRoot();
+    const conf = readCertmasterConf(root, args.config ?? rooted(FuncPaths.certmasterConf, root));
+    const store = await CertStore.open({ root, conf, ...certmasterLoggers(root, conf.log_level) });
     process.exitCode = await run(action, store, args._.map(String));
   } catch (e) {
     reportError(PROG, e);

@@ -64,10 +64,13 @@ function returnCode(code: number | null, signal: NodeJS.Signals | null): number 
   return num === undefined ? -1 : -num;
 }
 
-/** Signals the child's whole process group (the child leads it: spawned detached). */
+/**
+ * Signals the child's whole process group (the child leads it: spawned detached). Members may outlive the
+ * leader, so the group is signalled even after the child itself exited; ESRCH (group gone) is ignored.
+ */
 export function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try { process.kill(-child.pid, sig); } catch { try { child.kill(sig); } catch { /* already gone */ } }
+  if (child.pid === undefined) return;
+  try { process.kill(-child.pid, sig); } catch { /* the group is gone */ }
 }
 
 /** The error to reject with once the child is gone after an abort. */
@@ -80,13 +83,13 @@ function abortError(signal: AbortSignal, timedOut: boolean, what: string): Error
   return new ModuleError(`${what} was stopped: ${why}`, 'exceptions.Exception', { cause: reason });
 }
 
-/** Wires abort and timeout to killing the process group; returns a cleanup function and the abort state. */
+/** Wires abort and timeout to killing the process group (TERM, then KILL); returns a cleanup function and the state. */
 function watchAbort(child: ChildProcess, opts: RunOptions): { stop(): void; state: { aborted: boolean; timedOut: boolean } } {
   const state = { aborted: false, timedOut: false };
-  let graceTimer: NodeJS.Timeout | undefined;
   const kill = (): void => {
     killGroup(child, 'SIGTERM');
-    graceTimer = setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS);
+    // not cleared when the child closes: group members that ignore TERM must still get KILL
+    setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
   const onAbort = (): void => { state.aborted = true; kill(); };
   const timer = opts.timeoutMs ? setTimeout(() => { state.timedOut = true; kill(); }, opts.timeoutMs) : undefined;
@@ -96,7 +99,6 @@ function watchAbort(child: ChildProcess, opts: RunOptions): { stop(): void; stat
     state,
     stop() {
       clearTimeout(timer);
-      clearTimeout(graceTimer);
       opts.signal?.removeEventListener('abort', onAbort);
     },
   };
@@ -132,17 +134,6 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
       else resolve({ rc: returnCode(code, sig), stdout: out.text(), stderr: err.text() });
     });
   });
-}
-
-/** Runs a program and fails with CommandFailedError when it exits non-zero. */
-export async function runChecked(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const r = await runCommand(file, args, opts);
-  if (r.rc !== 0) {
-    const first = r.stderr.trim().split('\n')[0] || r.stdout.trim().split('\n')[0] || '';
-    throw new CommandFailedError(`${path.basename(file)} exited with ${r.rc}${first ? `: ${first}` : ''}`,
-      { command: [file, ...args].join(' '), exitCode: r.rc, stdout: r.stdout, stderr: r.stderr });
-  }
-  return r;
 }
 
 /** True when the path exists and is executable by this process (func's os.access(path, X_OK)). */

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { writeIni } from '../helpers/pki.js';
 import { spawnBin, waitForOutput, type BinProcess } from '../helpers/processes.js';
@@ -62,6 +63,42 @@ export function postRaw(url: string, body: string | Buffer, headers: Record<stri
     });
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/**
+ * Streams `totalBytes` of junk as a chunked POST body over a raw socket, stopping as soon as the server
+ * answers or drops the connection. Resolves with the HTTP status (null when the server closed first),
+ * the socket error seen (if any) and how many bytes were written before that.
+ */
+export function postHuge(url: string, totalBytes: number): Promise<{ status: number | null; error?: string; sent: number }> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: u.hostname, port: Number(u.port) });
+    let answer = '';
+    let sent = 0;
+    let error: string | undefined;
+    const chunk = `${(64 * 1024).toString(16)}\r\n${'a'.repeat(64 * 1024)}\r\n`;
+    const pump = () => {
+      while (answer === '' && sent < totalBytes && !sock.destroyed) {
+        sent += 64 * 1024;
+        if (!sock.write(chunk)) return void sock.once('drain', pump);
+      }
+      if (answer === '' && !sock.destroyed) sock.write('0\r\n\r\n');
+    };
+    sock.on('connect', () => {
+      sock.write(`POST ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      pump();
+    });
+    sock.on('data', (d: Buffer) => {
+      answer += d.toString('latin1');
+      if (/^HTTP\/1\.[01] \d{3}/.test(answer)) sock.destroy();
+    });
+    sock.on('error', (err: NodeJS.ErrnoException) => { error = err.code ?? err.message; });
+    sock.on('close', () => {
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(answer);
+      resolve({ status: m ? Number(m[1]) : null, error, sent });
+    });
   });
 }
 

@@ -128,6 +128,21 @@ describe('command module', () => {
     expect(Date.now() - started).to.be.below(1500);
   });
 
+  it('kills group members that ignore SIGTERM with SIGKILL after a grace second', async () => {
+    const argv = ['sleep', `31.${process.pid}${Date.now() % 1000}`];
+    const controller = new AbortController();
+    const pending = h.callWith('command.run', [`trap '' TERM; ${argv.join(' ')}; echo done`], { signal: controller.signal });
+    pending.catch(() => { /* checked below */ });
+    await waitFor(async () => (await processesWithArgv(argv)).length > 0, 5000);
+    const started = Date.now();
+    controller.abort();
+    let rejected = false;
+    try { await pending; } catch { rejected = true; }
+    expect(rejected).to.equal(true);
+    await waitFor(async () => (await processesWithArgv(argv)).length === 0, 3000);
+    expect(Date.now() - started).to.be.within(900, 3000);
+  });
+
   it('refuses an env value that is not a string, number or boolean', async () => {
     try {
       await run('env', { X: ['a'] });

@@ -42,9 +42,22 @@ export interface XmlRpcServerOptions {
   /** idle time of a kept-alive connection, default Node's 5000 ms */
   keepAliveTimeoutMs?: number;
   maxConnections?: number;
+  /**
+   * User-Agents of clients that do not ask for keep-alive yet reuse connections, and so get an explicit
+   * "Connection: close" instead of the silent close of compat §11. Default: Python 3's xmlrpc.client
+   * (/^Python-xmlrpc\//), which otherwise fails its next call with SSLEOFError.
+   */
+  announceCloseTo?: RegExp;
   /** a handler still running after this long is answered with a TimeoutError (its signal aborted); 0 = never (default) */
   callTimeoutMs?: number;
 }
+
+/**
+ * How a response ends: the connection is kept (the client asked for keep-alive), closed right after the
+ * response without a Connection header (compat §11, what func's Python overlord needs), or closed with
+ * "Connection: close" (refusals whose body was not read; clients in announceCloseTo).
+ */
+type Framing = 'keep-alive' | 'silent-close' | 'close';
 
 /** Whether the client explicitly asked to keep the connection (compat §11: only then is it kept). */
 function wantsKeepAlive(req: http.IncomingMessage): boolean {
@@ -162,21 +175,22 @@ export class XmlRpcServer implements TransportServer {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.serve(req, res).catch((err: unknown) => {
       this.log.error(`XML-RPC request from ${remoteAddressOf(req.socket)} failed: ${(err as Error).message}`);
-      if (!res.headersSent) this.reply(res, 500, 'text/plain', Buffer.from('Internal error\n'), false);
+      if (!res.headersSent) this.reply(res, 500, 'text/plain', Buffer.from('Internal error\n'), 'close');
       else res.destroy();
     });
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const keepAlive = wantsKeepAlive(req);
-    if (req.url !== '/' && req.url !== '/RPC2') return this.refuse(req, res, 404, 'No such page', keepAlive);
-    if (req.method !== 'POST') return this.refuse(req, res, 501, 'Unsupported method', keepAlive);
+    const framing: Framing = wantsKeepAlive(req) ? 'keep-alive'
+      : (this.options.announceCloseTo ?? /^Python-xmlrpc\//).test(req.headers['user-agent'] ?? '') ? 'close' : 'silent-close';
+    if (req.url !== '/' && req.url !== '/RPC2') return this.refuse(req, res, 404, 'No such page', framing);
+    if (req.method !== 'POST') return this.refuse(req, res, 501, 'Unsupported method', framing);
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
     if (!['identity', 'gzip', 'x-gzip'].includes(encoding)) {
-      return this.refuse(req, res, 415, `Content-Encoding ${encoding} is not supported`, false);
+      return this.refuse(req, res, 415, `Content-Encoding ${encoding} is not supported`, 'close');
     }
     if (Number(req.headers['content-length']) > this.limits.maxBytes) {
-      return this.refuse(req, res, 413, `Request body exceeds the limit of ${this.limits.maxBytes} bytes`, false);
+      return this.refuse(req, res, 413, `Request body exceeds the limit of ${this.limits.maxBytes} bytes`, 'close');
     }
     const call = new AbortController();
     this.calls.add(call);
@@ -189,12 +203,12 @@ export class XmlRpcServer implements TransportServer {
       body = await collectBody(req, this.limits.maxBytes);
       if (encoding !== 'identity') body = await this.gunzipBody(body);
     } catch (err) {
-      if (err instanceof PayloadTooLargeError) return this.refuse(req, res, 413, `${err.message}\n`, false);
+      if (err instanceof PayloadTooLargeError) return this.refuse(req, res, 413, err.message, 'close');
       if (err instanceof ConnectionError) return void res.destroy();
-      return this.refuse(req, res, 400, 'Request body is not valid gzip', false);
+      return this.refuse(req, res, 400, 'Request body is not valid gzip', 'close');
     }
     const xml = await this.answer(body, this.peerOf(req.socket), call);
-    await this.sendXml(req, res, xml, keepAlive);
+    await this.sendXml(req, res, xml, framing);
   }
 
   private async gunzipBody(body: Buffer): Promise<Buffer> {
@@ -263,38 +277,28 @@ export class XmlRpcServer implements TransportServer {
     }
   }
 
-  private async sendXml(req: http.IncomingMessage, res: http.ServerResponse, xml: string, keepAlive: boolean): Promise<void> {
+  private async sendXml(req: http.IncomingMessage, res: http.ServerResponse, xml: string, framing: Framing): Promise<void> {
     let body = Buffer.from(xml, 'utf8');
     let zipped = false;
     if (body.length > GZIP_THRESHOLD && acceptsGzip(req)) {
       body = await gzip(body);
       zipped = true;
     }
-    this.reply(res, 200, 'text/xml', body, keepAlive, zipped);
+    this.reply(res, 200, 'text/xml', body, framing, zipped);
   }
 
-  private refuse(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string, keepAlive: boolean): void {
-    if (keepAlive) req.resume(); // the unread body is discarded so the connection can serve the next request
-    this.reply(res, status, 'text/plain', Buffer.from(text.endsWith('\n') ? text : `${text}\n`), keepAlive, false, status >= 413);
+  private refuse(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string, framing: Framing): void {
+    if (framing === 'keep-alive') req.resume(); // the unread body is discarded so the connection can serve the next request
+    this.reply(res, status, 'text/plain', Buffer.from(`${text}\n`), framing, false);
   }
 
-  /**
-   * Writes a response. Without an explicit keep-alive request the reply is HTTP/1.1 with no Connection
-   * header and the server then ends TLS and TCP (compat §11); `close` sends "Connection: close" instead.
-   */
-  private reply(
-    res: http.ServerResponse, status: number, type: string, body: Buffer,
-    keepAlive: boolean, zipped = false, close = false,
-  ): void {
+  /** Writes a response framed as `framing` (see Framing). */
+  private reply(res: http.ServerResponse, status: number, type: string, body: Buffer, framing: Framing, zipped = false): void {
     if (res.destroyed) return;
     const headers: http.OutgoingHttpHeaders = { 'Content-Type': type, 'Content-Length': body.length };
     if (zipped) headers['Content-Encoding'] = 'gzip';
-    if (close) {
-      res.shouldKeepAlive = false;
-    } else if (!keepAlive) {
-      res.shouldKeepAlive = false;
-      res.removeHeader('Connection'); // Node then closes after the response without announcing it
-    }
+    if (framing !== 'keep-alive') res.shouldKeepAlive = false;
+    if (framing === 'silent-close') res.removeHeader('Connection'); // Node then closes after the response, unannounced
     res.writeHead(status, headers);
     res.end(body);
   }

@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import {
   AccessDeniedError, InvalidArgumentsError, MethodNotFoundError, ModuleError,
 } from '../../../common/errors.js';
-import type { CallContext, CallHandler, WireValue } from '../../../transport/types.js';
+import type { CallContext, CallHandler, TlsMaterial, WireValue } from '../../../transport/types.js';
 import { XmlRpcServer, type XmlRpcServerOptions } from '../../../transport/xmlrpc/server.js';
 
 /** What the test handler saw: the signals of calls, to check aborts. */
@@ -149,4 +149,36 @@ export function requestOnSocket(socket: net.Socket, request: Buffer): Promise<Ra
     socket.on('data', onData).on('error', onError).on('close', onClose);
     socket.write(request);
   });
+}
+
+/** Raw TLS connection options presenting `m` (verifying the server as "localhost"). */
+export function rawTls(m: TlsMaterial): tls.ConnectionOptions {
+  return { key: m.key, cert: m.cert, ca: m.ca, servername: 'localhost' };
+}
+
+/** Options of postRaw. */
+export interface PostOptions {
+  tls?: tls.ConnectionOptions;
+  headers?: Record<string, string | number>;
+  path?: string;
+  method?: string;
+}
+
+/** Sends one request on a fresh connection (no Connection header unless given) and parses the response. */
+export async function postRaw(port: number, body: Buffer | string, options: PostOptions = {}): Promise<RawResponse> {
+  const socket = await connectRaw(port, options.tls);
+  const b = typeof body === 'string' ? Buffer.from(body) : body;
+  const request = httpRequest(options.method ?? 'POST', options.path ?? '/RPC2',
+    { Host: '127.0.0.1', 'Content-Type': 'text/xml', 'Content-Length': b.length, ...options.headers }, b);
+  const r = await exchangeRaw(socket, request);
+  const parsed = parseResponse(r.raw, r.endedByServer);
+  if (!parsed) throw new Error(`no complete HTTP response (${r.error?.message ?? 'closed'}): ${r.raw.toString('latin1').slice(0, 200)}`);
+  return parsed;
+}
+
+/** Polls `check` every 20 ms until it is true or `ms` passed; returns its last result. */
+export async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return check();
 }

@@ -1,0 +1,17 @@
+// `func <target> list_minions`: the names the target expands to, sorted, one per line.
+import type { Argv } from 'yargs';
+import type { CliContext, ParsedArgs, Subcommand } from '../context.js';
+
+const listMinions: Subcommand = {
+  name: 'list_minions',
+  describe: 'list the minions the target matches',
+  usage: '[options]',
+  options: (y: Argv) => y.option('verbose', { alias: 'v', type: 'boolean', describe: 'accepted for func compatibility' }),
+  async run(_args: ParsedArgs, ctx: CliContext): Promise<number> {
+    const hosts = await ctx.overlord().listMinions();
+    ctx.io.out(hosts.map((h) => `${h}\n`).join(''));
+    return 0;
+  },
+};
+
+export default listMinions;

@@ -1,0 +1,78 @@
+// What every `func` subcommand gets: the target, the global options, output streams, and Overlord instances
+// made from them (tracked, so the CLI closes every client and the process ends).
+import type { Argv } from 'yargs';
+import { funcRoot } from '../../common/paths.js';
+import { Overlord, type OverlordOptions } from '../overlord.js';
+
+/** The options given before the target. */
+export interface GlobalOptions {
+  readonly timeout?: number;
+  readonly exclude?: string;
+  readonly conf?: string;
+  readonly regex: boolean;
+}
+
+/** Where the CLI writes. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** stderr is a terminal: progress lines are drawn there */
+  readonly interactive: boolean;
+}
+
+/** A subcommand's parsed arguments: yargs' result (positionals in `_`, words after "--" in `--`). */
+export type ParsedArgs = { readonly _: readonly (string | number)[]; readonly '--'?: readonly (string | number)[]; readonly [option: string]: unknown };
+
+/** One `func <target> <name> …` subcommand; a file in cli/commands/ whose default export is this. */
+export interface Subcommand {
+  readonly name: string;
+  readonly describe: string;
+  /** what follows "func <target> <name>" in the usage line */
+  readonly usage: string;
+  options(y: Argv): Argv;
+  /** runs the subcommand; resolves with the exit status */
+  run(args: ParsedArgs, ctx: CliContext): Promise<number>;
+}
+
+/** State shared by the subcommands of one CLI run. */
+export class CliContext {
+  private readonly made: Overlord[] = [];
+
+  constructor(readonly target: string, readonly global: GlobalOptions, readonly io: CliIo, readonly root: string = funcRoot()) {}
+
+  /** A new Overlord for the target (or `spec`), with the global options and `extra` applied. */
+  overlord(extra: OverlordOptions = {}, spec: string = this.target): Overlord {
+    const o = new Overlord(spec, {
+      root: this.root, config: this.global.conf, timeout: this.global.timeout, exclude: this.global.exclude,
+      regex: this.global.regex, warn: (m) => this.io.err(`${m}\n`), ...stripUndefined(extra),
+    });
+    this.made.push(o);
+    return o;
+  }
+
+  /** Closes every Overlord made. */
+  async close(): Promise<void> {
+    await Promise.all(this.made.splice(0).map((o) => o.close()));
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A string option, or undefined. */
+export function strOpt(args: ParsedArgs, name: string): string | undefined {
+  const v = args[name];
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/** A number option, or undefined (NaN counts as absent). */
+export function numOpt(args: ParsedArgs, name: string): number | undefined {
+  const v = args[name];
+  return typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
+}
+
+/** The positional words, including those after "--", as strings. */
+export function positionals(args: ParsedArgs): string[] {
+  return [...args._, ...(args['--'] ?? [])].map(String);
+}

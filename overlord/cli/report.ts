@@ -1,0 +1,69 @@
+// Prints call results for the CLI: text streams in host order as hosts answer (stable, sorted output that
+// still appears progressively); other formats print once at the end. Ends with the summary and exit status.
+import { renderHostText } from '../text-render.js';
+import { renderResults, type OutputFormat } from '../output.js';
+import { compareHosts, summarize, summaryLine, type HostOutcome, type HostResult } from '../outcome.js';
+import type { CliIo } from './context.js';
+import { ProgressLine } from './progress-line.js';
+
+/** How results are shown. */
+export interface ReportOptions {
+  readonly format: OutputFormat;
+  readonly verbose: boolean;
+  readonly io: CliIo;
+  /** every host that will report, in any order */
+  readonly hosts: readonly string[];
+  /** text mode: how one host is shown (default: its value, or one line naming the failure) */
+  readonly render?: (host: string, outcome: HostOutcome, verbose: boolean) => string;
+}
+
+/** Collects results as they arrive and prints them. */
+export class ResultReporter {
+  private readonly order: string[];
+  private readonly got = new Map<string, HostOutcome>();
+  private next = 0;
+  private readonly progress: ProgressLine;
+
+  constructor(private readonly options: ReportOptions) {
+    this.order = [...options.hosts].sort(compareHosts);
+    this.progress = new ProgressLine(options.io.interactive, this.order.length, options.io.err);
+  }
+
+  /** Records finished hosts; in text mode prints every host whose turn has come. */
+  add(results: readonly HostResult[]): void {
+    for (const r of results) this.got.set(r.host, r.outcome);
+    if (this.options.format === 'text') this.flush();
+    this.progress.update(this.got.size);
+  }
+
+  /** Shows a note beside the progress count (minion progress of async jobs). */
+  note(text: string): void {
+    this.progress.update(this.got.size, text);
+  }
+
+  private flush(): void {
+    let text = '';
+    while (this.next < this.order.length && this.got.has(this.order[this.next]!)) {
+      const host = this.order[this.next++]!;
+      text += (this.options.render ?? renderHostText)(host, this.got.get(host)!, this.options.verbose);
+    }
+    if (text) { this.progress.clear(); this.options.io.out(text); }
+  }
+
+  /** Prints what is left and the summary; returns the exit status (0 only when every host answered ok). */
+  finish(timeoutSeconds?: number): number {
+    this.progress.stop();
+    const sorted = new Map([...this.got].sort(([a], [b]) => compareHosts(a, b)));
+    if (this.options.format !== 'text') this.options.io.out(renderResults(sorted, this.options.format, this.options.verbose));
+    else this.flush();
+    const counts = summarize(sorted.values());
+    const missing = this.order.length - sorted.size;
+    if (counts.ok === this.order.length && missing === 0) return 0;
+    this.options.io.err(`${summaryLine(counts)}${missing > 0 ? `, ${missing} not finished` : ''}\n`);
+    if (counts.timeout > 0) {
+      const limit = timeoutSeconds !== undefined ? ` within ${timeoutSeconds} s` : '';
+      this.options.io.err(`${counts.timeout} host(s) did not answer${limit}; for long-running methods use --async (or a larger --timeout)\n`);
+    }
+    return 1;
+  }
+}
