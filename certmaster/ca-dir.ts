@@ -24,6 +24,7 @@ export class CaDirectory {
   readonly crlFile: string;
   /** revoked serials, one "serial-hex ISO-date host" line each */
   readonly revokedFile: string;
+  private material: CaMaterial | null = null;
 
   constructor(readonly dir: string) {
     this.keyFile = path.join(dir, 'certmaster.key');
@@ -60,15 +61,20 @@ export class CaDirectory {
     });
   }
 
-  /** Reads and checks the CA key and certificate. */
+  /**
+   * Reads and checks the CA key and certificate. They are read once and then kept, as the original
+   * certmaster does: replacing the CA files needs a restart.
+   */
   async read(): Promise<CaMaterial> {
+    if (this.material) return this.material;
     const [keyPem, certPem] = await Promise.all([readIfExists(this.keyFile), readIfExists(this.certFile)]);
     if (keyPem === null || certPem === null) {
       throw new CaError(`no certificate authority in ${this.dir} (certmaster.key and certmaster.crt); start certmaster once to create it`);
     }
     loadPrivateKey(keyPem, `CA key ${this.keyFile}`);
     parseCertificate(certPem, `CA certificate ${this.certFile}`);
-    return { keyPem, certPem };
+    this.material = { keyPem, certPem };
+    return this.material;
   }
 
   /** The CA certificate's PEM text. */

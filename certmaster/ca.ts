@@ -56,17 +56,32 @@ export function parseCertificate(pem: string, what = 'certificate'): x509.X509Ce
   }
 }
 
+/** What identifies the CA to a CSR check: its subject's name hash and its common names (lower-cased). */
+interface CaIdentity { pem: string; hash: number; cns: string[] }
+let lastCaIdentity: CaIdentity | null = null;
+
+function caIdentity(caCertPem: string): CaIdentity {
+  if (lastCaIdentity?.pem !== caCertPem) {
+    const ca = parseCertificate(caCertPem, 'CA certificate');
+    lastCaIdentity = {
+      pem: caCertPem,
+      hash: nameHash(ca.subjectName.toArrayBuffer()),
+      cns: commonNames(ca.subjectName).map((cn) => cn.toLowerCase()),
+    };
+  }
+  return lastCaIdentity;
+}
+
 /**
  * Refuses a CSR that would impersonate the CA (§10.1): a subject equal to the CA's (same OpenSSL name hash,
  * so the same func ACL identity) or a CN equal to the CA's CN, compared case-insensitively.
  */
 export function refuseCaLookalike(csr: ParsedCsr, caCertPem: string): void {
-  const ca = parseCertificate(caCertPem, 'CA certificate');
-  if (nameHash(csr.request.subjectName.toArrayBuffer()) === nameHash(ca.subjectName.toArrayBuffer())) {
+  const ca = caIdentity(caCertPem);
+  if (csr.subjectHash === ca.hash) {
     throw new CsrRefusedError(`refusing to sign a request for "${csr.cn}": its subject is the CA's own subject`);
   }
-  const caCns = commonNames(ca.subjectName).map((cn) => cn.toLowerCase());
-  if (caCns.includes(csr.cn.toLowerCase())) {
+  if (ca.cns.includes(csr.cn.toLowerCase())) {
     throw new CsrRefusedError(`refusing to sign a request for "${csr.cn}": that is the CA's common name`);
   }
 }
@@ -100,6 +115,17 @@ export function certMatchesKey(certPem: string, keyPem: string): boolean {
   const cert = new crypto.X509Certificate(certPem);
   const certKey = cert.publicKey.export({ type: 'spki', format: 'der' });
   return certKey.equals(publicKeyDer(keyPem));
+}
+
+/** True when `caCertPem` issued `certPem` (names chain and the signature verifies with the CA key). */
+export function certIssuedBy(certPem: string, caCertPem: string): boolean {
+  try {
+    const cert = new crypto.X509Certificate(certPem);
+    const ca = new crypto.X509Certificate(caCertPem);
+    return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 /** SHA-256 over the DER of the first PEM block (certificate or CSR), as `AA:BB:…` (openssl's format). */

@@ -43,6 +43,9 @@ export interface SignedCert { host: string; csrFile: string | null; certFile: st
 export interface RevokedCert { host: string; serial: string; certFile: string }
 export interface Fingerprint { host: string; kind: 'csr' | 'cert'; file: string; sha256: string }
 
+/** How many checked CSRs (by their text) are remembered. */
+const CHECKED_CSR_CACHE = 512;
+
 /** The CA's files and operations; open it with `CertStore.open()`, which creates the CA when needed. */
 export class CertStore {
   readonly ca: CaDirectory;
@@ -50,6 +53,7 @@ export class CertStore {
   readonly triggersDir: string;
   private readonly log: Logger;
   private readonly audit: Logger;
+  private readonly checked = new Map<string, ParsedCsr>();
 
   private constructor(readonly conf: CertmasterConf, readonly root: string, options: CertStoreOptions) {
     this.ca = new CaDirectory(conf.cadir);
@@ -120,9 +124,19 @@ export class CertStore {
     return readIfExists(this.csrPath(host));
   }
 
-  /** Checks an untrusted CSR text (size, signature, CN) and refuses one that imitates the CA. */
+  /**
+   * Checks an untrusted CSR text (size, signature, CN) and refuses one that imitates the CA. Minions send
+   * the same CSR again and again while they wait, so CSRs that passed are remembered by their text.
+   */
   async checkCsr(text: string): Promise<ParsedCsr> {
-    const csr = await parseCsr(text, this.conf.max_csr_bytes);
+    let csr = this.checked.get(text);
+    if (csr) {
+      this.checked.delete(text); // re-insert: most recently used last
+    } else {
+      csr = await parseCsr(text, this.conf.max_csr_bytes);
+      if (this.checked.size >= CHECKED_CSR_CACHE) this.checked.delete(this.checked.keys().next().value!);
+    }
+    this.checked.set(text, csr);
     refuseCaLookalike(csr, await this.caCertPem());
     return csr;
   }
@@ -170,7 +184,9 @@ export class CertStore {
     return eachMatch(globs, pending, async (host) => {
       const text = await readIfExists(this.csrPath(host));
       if (text === null) throw new CaError(`${this.csrPath(host)} disappeared before it could be signed`);
-      return this.signRequest(await this.checkCsr(text));
+      const csr = await this.checkCsr(text);
+      if (csr.cn !== host) throw new CaError(`${this.csrPath(host)} holds a request for "${csr.cn}", not "${host}"`);
+      return this.signRequest(csr);
     });
   }
 

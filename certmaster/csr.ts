@@ -1,9 +1,10 @@
 // Certificate signing requests: making one for a minion key, and reading an untrusted one on the CA with
 // every check certmaster needs (size, PEM shape, signature, exactly one safe common name).
 import { CsrInvalidError } from '../common/errors.js';
+import { nameHash } from '../common/subject-hash.js';
 import { x509 } from '../common/x509.js';
 import { checkHostName } from './host-name.js';
-import { importSigningKeys } from './keys.js';
+import { importSigningKeys, publicKeyDer } from './keys.js';
 import { commonNames, funcSubject } from './subject.js';
 import { subjectAltNameFor } from './extensions.js';
 
@@ -13,6 +14,8 @@ export interface ParsedCsr {
   pem: string;
   /** the subject commonName, which is the host name */
   cn: string;
+  /** OpenSSL's hash of the subject (func's identity is `<cn>-<subjectHash>`) */
+  subjectHash: number;
   request: x509.Pkcs10CertificateRequest;
 }
 
@@ -59,5 +62,15 @@ export async function parseCsr(text: string, maxBytes: number): Promise<ParsedCs
   const cns = commonNames(request.subjectName);
   if (cns.length !== 1) throw new CsrInvalidError(`the certificate request must have exactly one common name (CN), it has ${cns.length}`);
   const cn = checkHostName(cns[0]!, 'CSR common name');
-  return { pem: request.toString('pem') + '\n', cn, request };
+  return { pem: request.toString('pem') + '\n', cn, subjectHash: nameHash(request.subjectName.toArrayBuffer()), request };
+}
+
+/** True when the PEM CSR carries the public key of the private key (false for an unreadable CSR). */
+export function csrMatchesKey(csrPem: string, keyPem: string): boolean {
+  try {
+    const spki = Buffer.from(new x509.Pkcs10CertificateRequest(csrPem).publicKey.rawData);
+    return spki.equals(publicKeyDer(keyPem));
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 // The methods certmaster serves over XML-RPC: wait_for_cert(csr_pem[, with_triggers]) with the original's
-// flow (func-compat.md §7.1), the autosign policy, and the refusals of §10.1 as typed errors.
+// flow (func-compat.md §7.1), the autosign policy, and the refusals of §10.1 as typed errors. Divergence: an
+// unparsable, unsafe or refused CSR gets Fault 1 with the reason (the original answered [false, "", ""]).
 import { InvalidArgumentsError, MethodNotFoundError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { CallRequest, WireValue } from '../transport/types.js';

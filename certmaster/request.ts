@@ -8,8 +8,8 @@ import { silentLogger, type Logger } from '../common/log.js';
 import { resolveMinionName } from '../common/minion-name.js';
 import { funcRoot } from '../common/paths.js';
 import { xmlrpcCall } from '../transport/xmlrpc/client.js';
-import { certMatchesKey, fingerprint256 } from './ca.js';
-import { createCsr } from './csr.js';
+import { certIssuedBy, certMatchesKey, fingerprint256 } from './ca.js';
+import { createCsr, csrMatchesKey } from './csr.js';
 import { readIfExists, writeFileAtomic } from './files.js';
 import { checkHostName } from './host-name.js';
 import { generatePrivateKey, parseKeyType } from './keys.js';
@@ -77,7 +77,7 @@ async function ensureKeyAndCsr(e: Enrollee, conf: CertmasterMinionConf, log: Log
     log.info(`generated key ${e.keyFile}`);
   }
   let csrPem = await readIfExists(e.csrFile);
-  if (csrPem === null) {
+  if (csrPem === null || !csrMatchesKey(csrPem, keyPem)) {
     csrPem = await createCsr(keyPem, e.host);
     await writeFileAtomic(e.csrFile, csrPem, 0o644);
     log.info(`wrote certificate request ${e.csrFile}`);
@@ -98,6 +98,7 @@ async function askOnce(e: Enrollee, csrPem: string, timeoutMs: number): Promise<
   const [signed, cert, ca] = answer;
   if (!signed) return null;
   if (typeof cert !== 'string' || typeof ca !== 'string' || !cert || !ca) throw new CaError(`certmaster at ${e.url} said "signed" without a certificate`);
+  if (!certIssuedBy(cert, ca)) throw new CaError(`certmaster at ${e.url} returned a certificate that its CA certificate did not sign`);
   return { cert, ca };
 }
 

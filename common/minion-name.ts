@@ -31,10 +31,12 @@ export function routeAddress(host: string, port: number, timeoutMs = 5000): Prom
   const lookup = new Promise<string>((resolve, reject) => {
     const sock = dgram.createSocket(net4or6(host));
     sock.on('error', (err) => { sock.close(); reject(err); });
-    sock.connect(port, host, () => {
-      const addr = sock.address().address;
+    // on a failed lookup or connect, Node passes the error to this callback
+    sock.connect(port, host, (err?: Error) => {
+      const addr = err ? '' : sock.address().address;
       sock.close();
-      resolve(addr);
+      if (!addr || addr === '0.0.0.0' || addr === '::') reject(err ?? new Error('no route'));
+      else resolve(addr);
     });
   });
   return withTimeout(lookup, timeoutMs);

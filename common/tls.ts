@@ -2,12 +2,24 @@
 // (TLS 1.2+, mandatory client certificates), and the caller's identity (CN + OpenSSL subject hash) from its certificate.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type tls from 'node:tls';
 import { ConfigError } from './errors.js';
-import { nameHash } from './subject-hash.js';
-import { x509 } from './x509.js';
 import type { PeerIdentity, TlsMaterial } from '../transport/types.js';
+
+type CertParsing = typeof import('./subject-hash.js') & typeof import('./x509.js');
+let certParsing: CertParsing | undefined;
+
+/**
+ * The X.509 parser and subject hash, loaded on first use (synchronous require of ES modules, Node ≥ 20.19):
+ * @peculiar/x509 takes ~0.2 s to load, which a client that never inspects a peer should not pay.
+ */
+function parsing(): CertParsing {
+  const load = createRequire(import.meta.url);
+  certParsing ??= { ...load('./subject-hash.js') as typeof import('./subject-hash.js'), ...load('./x509.js') as typeof import('./x509.js') };
+  return certParsing;
+}
 
 /** Paths of the PEM files a TLS end uses. */
 export interface TlsFiles {
@@ -81,6 +93,7 @@ export function peerIdentity(cert: { raw: Uint8Array }, address: string): PeerId
   if (id !== undefined) {
     cache.delete(fp); // refresh its place in the LRU order
   } else {
+    const { x509, nameHash } = parsing();
     const parsed = new x509.X509Certificate(Buffer.from(cert.raw));
     const cn = parsed.subjectName.getField('CN')[0] ?? '';
     const hash = nameHash(parsed.subjectName.toArrayBuffer());

@@ -130,7 +130,7 @@ export async function jobProgress(ctx: JobContext, id: string): Promise<Map<stri
 
 /** Options of pollJob. */
 export interface PollOptions {
-  /** time between polls in ms (func: 500) */
+  /** time between polls in ms (func: 500); the first polls come sooner (100, 200 ms) for short jobs */
   readonly intervalMs?: number;
   /** hosts that finished since the previous poll */
   readonly onResults?: (results: HostResult[]) => void;
@@ -142,7 +142,8 @@ export interface PollOptions {
 /** func's utils.async_poll: polls until FINISHED (or LOST), reporting newly finished hosts; returns the last status. */
 export async function pollJob(ctx: JobContext, id: string, options: PollOptions = {}): Promise<JobStatus> {
   const seen = new Set<string>();
-  for (;;) {
+  const interval = options.intervalMs ?? 500;
+  for (let round = 0; ; round++) {
     const status = await jobStatus(ctx, id);
     if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.PARTIAL) {
       const fresh = [...status[1]].filter(([h]) => !seen.has(h)).map(([host, outcome]) => ({ host, outcome }));
@@ -151,6 +152,6 @@ export async function pollJob(ctx: JobContext, id: string, options: PollOptions 
     }
     await options.onTick?.(status);
     if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.LOST_IN_SPACE || options.signal?.aborted) return status;
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+    await new Promise((r) => setTimeout(r, Math.min(interval, 100 * 2 ** round)));
   }
 }

@@ -1,7 +1,7 @@
 // Renderers of call results: --json (one jq-parseable document), func's --basic/--raw (Python repr),
 // --xmlrpc (xmlrpclib.dumps((data, ""))) and the default text; plus func's REMOTE_ERROR-list form of failures.
 import type { WireStruct, WireValue } from '../transport/types.js';
-import { encodeCall } from '../transport/xmlrpc/codec.js';
+import { encodeCall } from '../transport/xmlrpc/encoder.js';
 import type { CallResults, HostOutcome } from './outcome.js';
 import { pyRepr } from './python-repr.js';
 import { renderHostText } from './text-render.js';

@@ -3,8 +3,6 @@
 import { readCertmasterConf, readOverlordConf, type OverlordConf } from '../common/config-files.js';
 import { FuncPaths, funcRoot, rooted } from '../common/paths.js';
 import type { TlsMaterial, TransportClient, TransportFactory, WireValue } from '../transport/types.js';
-import { getTransport } from '../transport/registry.js';
-import '../transport/index.js';
 import { jobProgress, jobStatus, pollJob, submitJob, type JobContext, type JobStatus, type PollOptions } from './async-jobs.js';
 import { loadCredentials } from './credentials.js';
 import { fanout } from './fanout.js';
@@ -179,7 +177,8 @@ export class Overlord {
 
   private async createClient(): Promise<TransportClient> {
     const t = this.options.transport ?? this.conf.transport;
-    const factory = typeof t === 'string' ? getTransport(t) : t;
+    // the built-in transports load on first use, so commands that make no call (list_minions) start fast
+    const factory = typeof t === 'string' ? (await import('../transport/index.js')).getTransport(t) : t;
     return factory.createClient({
       port: this.options.port ?? this.conf.listen_port,
       tls: this.options.tls ?? await loadCredentials(this.root, this.conf),

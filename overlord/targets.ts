@@ -39,6 +39,8 @@ export interface ExpandOptions {
 
 /** Expands target specs into host names. Reads the directories afresh for every expansion. */
 export class TargetResolver {
+  private indexed: { names: ReadonlySet<string>; index: Map<string, string[]> } | null = null;
+
   constructor(readonly sources: TargetSources) {}
 
   /** Every host with a signed (or peer) certificate, sorted. */
@@ -113,22 +115,34 @@ export class TargetResolver {
   private async elementHosts(element: string, names: ReadonlySet<string> | null, options: ExpandOptions): Promise<Set<string>> {
     if (names === null) return new Set(this.sources.allowUnknownMinions ? [element] : []);
     const isRegex = options.regex === true || element.startsWith('~');
+    if (!isRegex && !hasGlobChars(element)) {
+      // a plain name: one lookup instead of a scan (group files list hundreds of them)
+      const hit = this.lowerIndex(names).get(element.toLowerCase());
+      return hit !== undefined ? new Set(hit) : this.literalHosts(element, names);
+    }
     const re = isRegex ? compileRegex(element.startsWith('~') ? element.slice(1) : element)
       : fnmatchToRegExp(element, { ignoreCase: true });
-    const found = new Set([...names].filter((n) => re.test(n)));
-    if (found.size > 0 || isRegex || hasGlobChars(element)) return found;
-    return this.literalHosts(element, names);
+    return new Set([...names].filter((n) => re.test(n)));
+  }
+
+  /** Lower-cased name → the names on disk (several when they differ only in case); built once per name set. */
+  private lowerIndex(names: ReadonlySet<string>): Map<string, string[]> {
+    if (this.indexed?.names === names) return this.indexed.index;
+    const index = new Map<string, string[]>();
+    for (const n of names) {
+      const k = n.toLowerCase();
+      index.set(k, [...(index.get(k) ?? []), n]);
+    }
+    this.indexed = { names, index };
+    return index;
   }
 
   /** A literal name without a cert: try its DNS names, then allow_unknown_minions. */
   private async literalHosts(element: string, names: ReadonlySet<string>): Promise<Set<string>> {
     const resolve = this.sources.resolveAliases ?? hostAliases;
-    const byLower = new Map([...names].map((n) => [n.toLowerCase(), n]));
+    const index = this.lowerIndex(names);
     const found = new Set<string>();
-    for (const alias of await resolve(element)) {
-      const hit = byLower.get(alias.toLowerCase());
-      if (hit !== undefined) found.add(hit);
-    }
+    for (const alias of await resolve(element)) for (const hit of index.get(alias.toLowerCase()) ?? []) found.add(hit);
     if (found.size === 0 && this.sources.allowUnknownMinions) found.add(element);
     return found;
   }

@@ -34,8 +34,13 @@ async function detach(argv: string[]): Promise<void> {
   });
   child.stdout!.destroy();
   child.stderr!.destroy();
-  process.stdout.write(text);
-  if (ready) child.unref(); else process.exitCode = 1;
+  if (ready) {
+    process.stdout.write(text);
+    child.unref();
+  } else {
+    process.stderr.write(text);
+    process.exitCode = 1;
+  }
 }
 
 /** Runs the daemon in this process until SIGTERM/SIGINT. */

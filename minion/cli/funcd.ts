@@ -15,7 +15,7 @@ const ROOT_NOTE = 'All of func\'s absolute paths (/etc/func, /etc/pki/certmaster
   + 'resolve under $FUNC_ROOT when it is set.';
 
 function parser(argv: string[]) {
-  return yargs(argv).scriptName(PROG)
+  return yargs(argv).scriptName(PROG).version(false)
     .usage(`${PROG} [daemon] [--daemon] [--config FILE] [--list-modules] [--info] [--version]`)
     .option('daemon', { type: 'boolean', default: false, describe: 'detach and run in the background (pid in $FUNC_ROOT/run/funcd.pid)' })
     .option('config', { type: 'string', describe: 'minion.conf to use (default $FUNC_ROOT/etc/func/minion.conf)' })
@@ -24,7 +24,7 @@ function parser(argv: string[]) {
     .option('version', { alias: 'v', type: 'boolean', default: false, describe: 'print the version (of $FUNC_ROOT/etc/func/version) on stderr and exit' })
     .option('pid-file', { type: 'string', hidden: true })
     .option('detached', { type: 'boolean', hidden: true, default: false })
-    .version(false).help().alias('h', 'help').strictOptions()
+    .help().alias('h', 'help').strictOptions()
     .completion('completion', 'print a bash completion script')
     .epilogue(`Serves func's minion methods over XML-RPC with mutual TLS on listen_addr:listen_port (default 51234). ${ROOT_NOTE}`);
 }
@@ -95,7 +95,11 @@ function reportError(err: unknown): void {
 export async function main(argv: string[]): Promise<void> {
   const args = await parser(argv).parseAsync();
   const extra = args._.map(String).filter((a) => a !== 'daemon');
-  if (extra.length) { reportError(new Error(`unknown argument: ${extra.join(' ')} (see funcd --help)`)); return; }
+  if (extra.length) {
+    process.stderr.write(`${PROG}: unknown argument: ${extra.join(' ')} (see funcd --help)\n`);
+    process.exitCode = 1;
+    return;
+  }
   const root = funcRoot();
   const configFile = args.config === undefined ? undefined : path.resolve(args.config);
   try {

@@ -5,12 +5,14 @@ import yargs, { type Argv } from 'yargs';
 import { FuncError } from '../../common/errors.js';
 import { FuncPaths, funcRoot, rooted } from '../../common/paths.js';
 import { CliContext, type CliIo, type GlobalOptions, type ParsedArgs, type Subcommand } from './context.js';
-import { loadSubcommands } from './subcommands.js';
+import { loadSubcommand, loadSubcommands } from './subcommands.js';
 
 const USAGE = 'func [options] <target> <subcommand> [options] [args..]';
 
-function globalParser(argv: string[], commands: readonly Subcommand[]): Argv {
-  const list = commands.map((c) => `  ${c.name.padEnd(14)}${c.describe}`).join('\n');
+/** The subcommands' list for --help, loaded only when help is shown. */
+let helpList = '';
+
+function globalParser(argv: string[]): Argv {
   return yargs(argv).scriptName('func').usage(USAGE).version(false)
     .parserConfiguration({ 'halt-at-non-option': true, 'parse-positional-numbers': false })
     .option('timeout', { alias: 't', type: 'number', describe: 'seconds each host may take (default: overlord.conf socket_timeout, else 30)' })
@@ -18,9 +20,9 @@ function globalParser(argv: string[], commands: readonly Subcommand[]): Argv {
     .option('conf', { alias: 'c', type: 'string', describe: 'an alternate overlord.conf' })
     .option('regex', { type: 'boolean', default: false, describe: 'target elements are regular expressions (also: ~pattern)' })
     .option('version', { type: 'boolean', describe: 'print the version and exit' })
-    .epilogue(`Targets: globs separated by ";", @group, @group:glob, ~regex.\n\nSubcommands:\n${list}\n\n`
+    .epilogue(`Targets: globs separated by ";", @group, @group:glob, ~regex.\n\nSubcommands:\n${helpList}\n\n`
       + 'Run "func <target> <subcommand> --help" for a subcommand\'s options; "func completion" prints a bash completion script.')
-    .completion('completion', (_current, argv) => completions(argv as ParsedArgs, commands))
+    .completion('completion', async (_current, argv) => completions(argv as ParsedArgs, await loadSubcommands()))
     .help().alias('help', 'h').exitProcess(false).strict(false);
 }
 
@@ -58,8 +60,10 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<voi
 
 /** The CLI as a function: returns the exit status. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const commands = await loadSubcommands();
-  const parser = globalParser(argv, commands);
+  if (argv.some((a) => a === '--help' || a === '-h') && !argv.some((a) => !a.startsWith('-'))) {
+    helpList = (await loadSubcommands()).map((c) => `  ${c.name.padEnd(14)}${c.describe}`).join('\n');
+  }
+  const parser = globalParser(argv);
   const g = await parser.parseAsync() as unknown as ParsedArgs & { timeout?: number; exclude?: string; conf?: string; regex: boolean; version?: boolean };
   if (g.help || g['get-yargs-completions'] !== undefined) return 0;
   if (g.version) { printVersion(io); return 0; }
@@ -70,9 +74,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 411;
   }
   const [target, name, ...rest] = words as [string, string, ...string[]];
-  const cmd = commands.find((c) => c.name === name);
+  const cmd = await loadSubcommand(name);
   if (!cmd) {
-    io.err(`ERROR: unknown subcommand "${name}"; known: ${commands.map((c) => c.name).join(', ')}\n`);
+    io.err(`ERROR: unknown subcommand "${name}"; known: ${(await loadSubcommands()).map((c) => c.name).join(', ')}\n`);
     return 2;
   }
   const global: GlobalOptions = { timeout: g.timeout, exclude: g.exclude, conf: g.conf, regex: g.regex };

@@ -57,6 +57,17 @@ describe('certmaster-ca', () => {
     expect(await fs.readFile(path.join(ca.root, 'triggers.log'), 'utf8')).to.equal('sign-pre web1\nsign-post web1\nsign-pre web2\nsign-post web2\n');
   });
 
+  it('refuses to --sign a pending CSR that copies the CA subject (exit 1, nothing signed)', async () => {
+    const caCn = /CN ?= ?([^,/\n]+)/.exec((await openssl(['x509', '-in', path.join(ca.caDir, 'certmaster.crt'), '-noout', '-subject'])).stdout)![1]!.trim();
+    // such a CSR can only get into csrroot by hand: certmaster itself never stores it
+    await fs.writeFile(path.join(ca.csrroot, 'evil.csr'), await createCsr(await generatePrivateKey('ec'), caCn));
+    const r = await ca_(['--sign', 'evil']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal(`certmaster-ca: cannot sign evil: refusing to sign a request for "${caCn}": its subject is the CA's own subject\n`);
+    expect((await fs.readdir(ca.certroot)).sort()).to.deep.equal(['web1.cert', 'web2.cert']);
+    await fs.rm(path.join(ca.csrroot, 'evil.csr'));
+  });
+
   it('lists signed hosts (all, or by glob) and their <CN>-<decimal subject hash> as openssl computes it', async () => {
     expect(await ca_(['--list-signed'])).to.deep.include({ code: 0, stdout: 'web1\nweb2\n' });
     expect(await ca_(['--list-signed', '*1'])).to.deep.include({ code: 0, stdout: 'web1\n' });
@@ -145,9 +156,11 @@ describe('certmaster-ca', () => {
   it('honours --config FILE, and names the file and line of a malformed config', async () => {
     const other = await makeTempRoot('cm-ca-cli-config');
     try {
+      // a config file away from the default place; its paths resolve under FUNC_ROOT like every path
       const conf = path.join(other, 'cm.conf');
-      await writeIni(conf, { cadir: path.join(other, 'ca'), csrroot: path.join(other, 'csrs'), certroot: path.join(other, 'certs') });
-      expect(await ca_(['--config', conf, '--list'])).to.deep.include({ code: 0, stdout: 'No certificates to sign\n' });
+      await writeIni(conf, { cadir: '/ca', csrroot: '/csrs', certroot: '/certs' });
+      const ok = await runBin('certmaster-ca', ['--config', conf, '--list'], { root: other });
+      expect(ok).to.deep.include({ code: 0, stdout: 'No certificates to sign\n' });
       expect((await fs.readdir(path.join(other, 'ca'))).sort()).to.include.members(['certmaster.crt', 'certmaster.key']);
       await fs.writeFile(conf, '[main]\nautosign = no\nthis line is broken\n');
       const bad = await ca_(['--config', conf, '--list']);
@@ -162,17 +175,16 @@ describe('certmaster-ca', () => {
   });
 
   it('never gives one serial twice while certmaster-ca processes and the daemon sign at the same time', async () => {
-    const daemon = await startCertmaster({ root: ca.root, port: 0, host: '127.0.0.1', log: silentLogger, audit: silentLogger });
+    const autosignConf = path.join(scratch, 'autosign.conf');
+    await writeIni(autosignConf, { autosign: true });
+    const daemon = await startCertmaster({ root: ca.root, configFile: autosignConf, port: 0, host: '127.0.0.1', log: silentLogger, audit: silentLogger });
     try {
       const hosts = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
       for (const h of hosts) await pend(store, h);
       const url = `http://127.0.0.1:${daemon.address.port}/`;
       const cli = [['p1', 'p2'], ['p3', 'p4'], ['p5', 'p6']].map((hs) => ca_(['--sign', ...hs]));
-      const autosigned = await Promise.all(['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map(async (h) => {
-        const csr = await createCsr(await generatePrivateKey('ec'), h);
-        await daemon.store.signRequest(await daemon.store.checkCsr(csr));
-        return xmlrpcCall(url, 'wait_for_cert', [csr]);
-      }));
+      const autosigned = await Promise.all(['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map(async (h) =>
+        xmlrpcCall(url, 'wait_for_cert', [await createCsr(await generatePrivateKey('ec'), h)])));
       for (const r of await Promise.all(cli)) expect(r.code, r.stderr).to.equal(0);
       expect(autosigned.every((a) => Array.isArray(a) && a[0] === true)).to.equal(true);
       const serials = await Promise.all((await fs.readdir(ca.certroot)).map(async (f) =>

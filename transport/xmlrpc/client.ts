@@ -142,32 +142,38 @@ async function decodeReply(res: http.IncomingMessage, x: Exchange): Promise<Deco
   }
 }
 
+function requestOptions(x: Exchange, length: number): https.RequestOptions {
+  return {
+    host: x.host, port: x.port, path: x.path, method: 'POST', agent: x.agent,
+    headers: { 'Content-Type': 'text/xml', 'Content-Length': length, 'Accept-Encoding': 'gzip', 'User-Agent': USER_AGENT },
+    ...(x.tls ? { checkServerIdentity: x.verifyHostName ? hostCheck(x) : () => undefined } : {}),
+  };
+}
+
 /** One POST of an XML-RPC document; resolves with the decoded response. */
 function exchange(x: Exchange, payload: Buffer): Promise<DecodedResponse> {
   return new Promise((resolve, reject) => {
     const remaining = x.deadline === 0 ? 0 : x.deadline - Date.now();
     if (x.deadline !== 0 && remaining <= 0) return reject(new TimeoutError(`${label(x)}: no reply within ${x.timeoutMs} ms`));
     if (x.signal?.aborted) return reject(abortError(x, x.signal));
-    const req = (x.tls ? https : http).request({
-      host: x.host, port: x.port, path: x.path, method: 'POST', agent: x.agent,
-      headers: { 'Content-Type': 'text/xml', 'Content-Length': payload.length, 'Accept-Encoding': 'gzip', 'User-Agent': USER_AGENT },
-      ...(x.tls && x.verifyHostName ? { checkServerIdentity: hostCheck(x) } : {}),
-      ...(x.tls && !x.verifyHostName ? { checkServerIdentity: () => undefined } : {}),
-    });
+    const req = (x.tls ? https : http).request(requestOptions(x, payload.length));
+    let stopped: FuncError | undefined; // set when we end the request ourselves (deadline, cancellation)
+    const stop = (why: FuncError) => { stopped ??= why; req.destroy(why); };
     const timer = remaining > 0
-      ? setTimeout(() => req.destroy(new TimeoutError(`${label(x)}: no reply within ${x.timeoutMs} ms`)), remaining)
+      ? setTimeout(() => stop(new TimeoutError(`${label(x)}: no reply within ${x.timeoutMs} ms`)), remaining)
       : undefined;
-    const onAbort = () => req.destroy(abortError(x, x.signal!));
+    const onAbort = () => stop(abortError(x, x.signal!));
     x.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = () => { clearTimeout(timer); x.signal?.removeEventListener('abort', onAbort); };
-    req.on('error', (err) => {
-      finish();
-      const mapped = networkError(x, err);
-      if (req.reusedSocket && /^(ECONNRESET|EPIPE)$/.test((err as NodeJS.ErrnoException).code ?? '')) staleSocketErrors.add(mapped);
+    const cleanup = () => { clearTimeout(timer); x.signal?.removeEventListener('abort', onAbort); };
+    const fail = (err: Error) => {
+      cleanup();
+      const mapped = stopped ?? networkError(x, err);
+      if (!stopped && req.reusedSocket && /^(ECONNRESET|EPIPE)$/.test((err as NodeJS.ErrnoException).code ?? '')) staleSocketErrors.add(mapped);
       reject(mapped);
-    });
+    };
+    req.on('error', fail);
     req.on('response', (res) => {
-      decodeReply(res, x).then(resolve, (err: Error) => { req.destroy(); reject(networkError(x, err)); }).finally(finish);
+      decodeReply(res, x).then((r) => { cleanup(); resolve(r); }, (err: Error) => { req.destroy(); fail(err); });
     });
     req.end(payload);
   });

@@ -24,8 +24,9 @@ export function isInt64(n: bigint): boolean {
   return n >= INT64_MIN && n <= INT64_MAX;
 }
 
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+function badValue(tag: string, text: string, what: string): ProtocolError {
+  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  return new ProtocolError(`<${tag}> value '${shown}' ${what}`);
 }
 
 /**
@@ -33,7 +34,7 @@ function clip(s: string): string {
  * integers (up to 64 bits) → bigint; <nil/> must be empty. Throws ProtocolError saying what was wrong.
  */
 export function decodeScalar(tag: string, text: string): WireValue {
-  const bad = (what: string) => new ProtocolError(`<${tag}> value '${clip(text)}' ${what}`);
+  const bad = (what: string) => badValue(tag, text, what);
   switch (tag) {
     case 'string': return text;
     case 'int': case 'i4': case 'i8': return decodeInteger(tag, text.trim(), bad);

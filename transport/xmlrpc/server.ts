@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { ConnectionError, PayloadTooLargeError, TimeoutError } from '../../common/errors.js';
+import { ConfigError, ConnectionError, PayloadTooLargeError, TimeoutError } from '../../common/errors.js';
 import { silentLogger, type Logger } from '../../common/log.js';
 import { anonymousPeer, peerIdentityFromSocket, remoteAddressOf, serverTlsOptions } from '../../common/tls.js';
 import type {
@@ -168,7 +168,7 @@ export class XmlRpcServer implements TransportServer {
 
   /** Replaces key, certificate, CA and CRL for new connections (e.g. after a CRL update). */
   setTls(material: TlsMaterial): void {
-    if (!(this.server instanceof https.Server)) throw new ConnectionError('setTls() on a plain-HTTP XML-RPC server');
+    if (!(this.server instanceof https.Server)) throw new ConfigError('setTls() called on a plain-HTTP XML-RPC server');
     this.server.setSecureContext(serverTlsOptions(material));
   }
 
@@ -181,8 +181,7 @@ export class XmlRpcServer implements TransportServer {
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const framing: Framing = wantsKeepAlive(req) ? 'keep-alive'
-      : (this.options.announceCloseTo ?? /^Python-xmlrpc\//).test(req.headers['user-agent'] ?? '') ? 'close' : 'silent-close';
+    const framing = this.framingOf(req);
     if (req.url !== '/' && req.url !== '/RPC2') return this.refuse(req, res, 404, 'No such page', framing);
     if (req.method !== 'POST') return this.refuse(req, res, 501, 'Unsupported method', framing);
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
@@ -209,6 +208,12 @@ export class XmlRpcServer implements TransportServer {
     }
     const xml = await this.answer(body, this.peerOf(req.socket), call);
     await this.sendXml(req, res, xml, framing);
+  }
+
+  private framingOf(req: http.IncomingMessage): Framing {
+    if (wantsKeepAlive(req)) return 'keep-alive';
+    const announce = this.options.announceCloseTo ?? /^Python-xmlrpc\//;
+    return announce.test(req.headers['user-agent'] ?? '') ? 'close' : 'silent-close';
   }
 
   private async gunzipBody(body: Buffer): Promise<Buffer> {

@@ -69,6 +69,26 @@ describe('transport/xmlrpc/client', function () {
     expect(await eventually(() => log.signals[before]?.aborted === true)).to.equal(true);
   });
 
+  it('reports TimeoutError, not a reset, when the deadline passes while the body is arriving', async () => {
+    const sockets: net.Socket[] = [];
+    const stalling = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 1000\r\n\r\n<?xml'));
+      socket.on('error', () => { /* the client resets it */ });
+    });
+    await new Promise<void>((r) => stalling.listen(0, '127.0.0.1', r));
+    try {
+      const port = (stalling.address() as net.AddressInfo).port;
+      const plain = new XmlRpcClient({ port });
+      clients.push(plain);
+      const err = await plain.call('127.0.0.1', { method: 'test.echo', params: [1] }, { timeout: 300 }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(TimeoutError);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => stalling.close(r));
+    }
+  });
+
   it('rejects when its signal aborts, with the reason if it is a FuncError', async () => {
     const ac = new AbortController();
     const pending = newClient().call('localhost', { method: 'test.hang', params: [] }, { signal: ac.signal }).catch((e: unknown) => e);

@@ -185,7 +185,7 @@ describe('transport/xmlrpc/codec', () => {
       ['a param with two values', call('<value>1</value><value>2</value>'), /more than one <value> inside <param>/],
       ['an empty param', '<methodCall><methodName>a</methodName><params><param></param></params></methodCall>', /<param> without a <value>/],
       ['an array without data', call('<value><array></array></value>'), /<array> without <data>/],
-      ['an attribute', call('<value type="int">1</value>'), /unexpected attribute 'type' on <value>/],
+      ['an attribute', call('<value type="int">1</value>'), /unexpected attribute 'type' \(line 1, column \d+\)/],
       ['text inside nil', call('<value><nil>x</nil></value>'), /<nil> value 'x' is not empty/],
       ['a response where a call is expected', response('<value>1</value>'), /expected <methodCall>, got <methodResponse>/],
       ['invalid UTF-8', Buffer.concat([Buffer.from(call('<value>')), Buffer.from([0xff, 0xfe]), Buffer.from('</value></param></params></methodCall>')]), /not valid UTF-8/],

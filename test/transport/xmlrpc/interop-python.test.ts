@@ -36,7 +36,7 @@ const PAYLOAD: WireValue[] = [
 ];
 
 async function python(script: string, args: string[], input?: string): Promise<string> {
-  const child = execFile('python3', [path.join(PY, script), ...args], { timeout: 15_000 });
+  const child = execFile('python3', ['-B', path.join(PY, script), ...args], { timeout: 15_000 });
   const out = new Promise<string>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
@@ -97,7 +97,7 @@ describe('transport/xmlrpc interop with Python xmlrpc', function () {
     let port = 0;
     let client: XmlRpcClient;
     before(async () => {
-      child = spawn('python3', [path.join(PY, 'server.py'), pki.ca.certFile, pki.server.certFile, pki.server.keyFile],
+      child = spawn('python3', ['-B', path.join(PY, 'server.py'), pki.ca.certFile, pki.server.certFile, pki.server.keyFile],
         { stdio: ['ignore', 'pipe', 'pipe'] });
       port = await new Promise<number>((resolve, reject) => {
         let buf = '';

@@ -1,0 +1,32 @@
+// Draws bench/results/fanout.png (time against N, log-log, one line per caller) with gnuplot; says clearly
+// how to install gnuplot when it is missing instead of skipping the plot silently.
+import { spawnSync } from 'node:child_process';
+
+/** The measurements the plot needs. */
+export interface PlotPoint { caller: string; n: number; median: number }
+
+/** Writes the PNG; returns false (after saying why on `log`) when gnuplot is missing or fails. */
+export function plotFanout(points: readonly PlotPoint[], pngFile: string, log: (s: string) => void): boolean {
+  if (spawnSync('gnuplot', ['--version']).error) {
+    log(`gnuplot is not installed, so ${pngFile} was NOT written. Install it (apt-get install -y gnuplot-nox) and run the benchmark again.`);
+    return false;
+  }
+  const callers = [...new Set(points.map((p) => p.caller))];
+  const blocks = callers.map((c) => points.filter((p) => p.caller === c).map((p) => `${p.n} ${p.median}`).join('\n')).join('\ne\n');
+  const script = [
+    'set terminal png size 900,600',
+    `set output '${pngFile.replace(/'/g, "''")}'`,
+    "set title 'Cold test.ping fan-out: wall time against number of minions (2 CPU cores, loopback)'",
+    "set xlabel 'minions (N)'", "set ylabel 'seconds (median)'",
+    'set logscale xy', 'set grid', 'set key top left', 'set xtics (10, 100, 1000)',
+    `plot ${callers.map((c) => `'-' using 1:2 with linespoints title '${c}'`).join(', ')}`,
+    `${blocks}\ne`,
+  ].join('\n');
+  const r = spawnSync('gnuplot', [], { input: script, encoding: 'utf8' });
+  if (r.status !== 0) {
+    log(`gnuplot failed, ${pngFile} was NOT written: ${r.stderr}`);
+    return false;
+  }
+  log(`wrote ${pngFile}`);
+  return true;
+}
