@@ -3,6 +3,7 @@
 // connection per host; serial, and 8 forked workers) measured in the same run. Writes bench/results/fanout.json + .png.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readOverlordConf } from '../common/config-files.js';
@@ -10,6 +11,7 @@ import { chooseCredentials } from '../overlord/credentials.js';
 import { Overlord } from '../overlord/overlord.js';
 import { CACHE_DIR, prepareFleet, writeSizeGroups, type BenchFleet } from './fanout-fleet.js';
 import { plotFanout } from './fanout-plot.js';
+import { timeTlsFloor } from './fanout-tls-floor.js';
 
 const SIZES = [10, 100, 1000] as const;
 const PER_PROCESS = 250;
@@ -87,6 +89,7 @@ async function measure(caller: string, n: number, reps: number, timer: Timer): P
 async function runAll(fleet: BenchFleet): Promise<Measurement[]> {
   const out: Measurement[] = [];
   for (const n of SIZES) {
+    out.push(await measure('tls handshakes only', n, REPS[n]!, (k) => timeTlsFloor(fleet.caRoot, fleet.minions.slice(0, k).map((m) => m.name))));
     out.push(await measure('api', n, REPS[n]!, (k) => timeApi(fleet, k)));
     out.push(await measure('cli', n, REPS[n]!, (k) => timeCli(fleet, k)));
     out.push(await measure('func-style forks 8', n, n >= 1000 ? 1 : 3, (k) => timePython(fleet, k, 8)));
@@ -99,7 +102,7 @@ function ratios(ms: Measurement[]): Array<Record<string, number | string>> {
   return SIZES.map((n) => {
     const at = (c: string): number => ms.find((m) => m.caller === c && m.n === n)!.median;
     return {
-      n, 'serial/api': at('func-style serial') / at('api'), 'serial/cli': at('func-style serial') / at('cli'),
+      n, 'api/tls-floor': at('api') / at('tls handshakes only'), 'serial/api': at('func-style serial') / at('api'), 'serial/cli': at('func-style serial') / at('cli'),
       'forks8/api': at('func-style forks 8') / at('api'), 'forks8/cli': at('func-style forks 8') / at('cli'),
     };
   });
@@ -115,11 +118,14 @@ async function main(): Promise<void> {
     await timeApi(fleet, Math.max(...SIZES)); // warm the minions' code paths once, for every caller alike
     const ms = await runAll(fleet);
     const table = ratios(ms);
-    for (const r of table) log(`  N=${r.n}: func-style serial / ours = ${Number(r['serial/api']).toFixed(1)}× (API), ${Number(r['serial/cli']).toFixed(1)}× (CLI); forks 8 / ours = ${Number(r['forks8/api']).toFixed(1)}× (API), ${Number(r['forks8/cli']).toFixed(1)}× (CLI)`);
+    for (const r of table) log(`  N=${r.n}: ours / bare TLS handshakes = ${Number(r['api/tls-floor']).toFixed(1)}× (API); func-style serial / ours = ${Number(r['serial/api']).toFixed(1)}× (API), ${Number(r['serial/cli']).toFixed(1)}× (CLI); forks 8 / ours = ${Number(r['forks8/api']).toFixed(1)}× (API), ${Number(r['forks8/cli']).toFixed(1)}× (CLI)`);
     const api1000 = ms.find((m) => m.caller === 'api' && m.n === 1000)!.median;
     const resultsDir = path.join(top, 'bench/results');
     await fs.mkdir(resultsDir, { recursive: true });
-    const doc = { when: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, node: process.version, goal: { api1000Under1s: api1000 < 1, api1000 }, measurements: ms, ratios: table };
+    const doc = {
+      when: new Date().toISOString(), cpus: os.cpus().length, node: process.version, loadavgAfter: os.loadavg(),
+      goal: { api1000Under1s: api1000 < 1, api1000 }, measurements: ms, ratios: table,
+    };
     await fs.writeFile(path.join(resultsDir, 'fanout.json'), `${JSON.stringify(doc, null, 2)}\n`);
     log(`wrote ${path.join(resultsDir, 'fanout.json')}`);
     const plotted = plotFanout(ms, path.join(resultsDir, 'fanout.png'), log);

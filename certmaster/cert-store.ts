@@ -19,6 +19,7 @@ import { parseKeyType } from './keys.js';
 import { RevocationList } from './revocation.js';
 import { runTriggers, type TriggerEvent, type TriggerPhase } from './triggers.js';
 
+/** How to open a CertStore: which root and config, and where to log. */
 export interface CertStoreOptions {
   /** FUNC_ROOT to resolve paths under (default: the FUNC_ROOT environment variable, else "/") */
   root?: string;
@@ -39,8 +40,11 @@ export interface GlobResult<T> {
   matches: T[];
   errors: { host: string; error: Error }[];
 }
+/** A certificate just signed: its host, the CSR file it came from (if any), the cert file, serial and PEM. */
 export interface SignedCert { host: string; csrFile: string | null; certFile: string; serial: bigint; certPem: string }
+/** A revoked certificate: host, serial (hex) and the cert file that was removed. */
 export interface RevokedCert { host: string; serial: string; certFile: string }
+/** The SHA-256 fingerprint of one pending CSR or signed certificate. */
 export interface Fingerprint { host: string; kind: 'csr' | 'cert'; file: string; sha256: string }
 
 /** How many checked CSRs (by their text) are remembered. */

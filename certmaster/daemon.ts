@@ -11,6 +11,7 @@ import { Enrollment } from './enrollment.js';
 import { requireConfigFile } from './files.js';
 import { certmasterLoggers } from './logs.js';
 
+/** Options of startCertmaster(); everything else comes from certmaster.conf. */
 export interface CertmasterOptions {
   /** FUNC_ROOT (default: the environment's) */
   root?: string;
@@ -25,6 +26,7 @@ export interface CertmasterOptions {
   audit?: Logger;
 }
 
+/** A started certmaster. */
 export interface RunningCertmaster {
   /** where it listens (the real port when 0 was asked) */
   address: ListenAddress;

@@ -16,6 +16,7 @@ const notSigned = (): WaitForCertAnswer => [false, '', ''];
 /** Methods certmaster answers (also what trait_names returns, as the original does). */
 export const CERTMASTER_METHODS = ['wait_for_cert'] as const;
 
+/** The policy an Enrollment applies. */
 export interface EnrollmentOptions {
   /** sign every acceptable CSR at once (certmaster.conf autosign) */
   autosign: boolean;

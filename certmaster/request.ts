@@ -27,6 +27,7 @@ export interface WaitInfo {
   error?: Error;
 }
 
+/** Options of requestCertificate(); the rest comes from <root>/etc/certmaster/minion.conf. */
 export interface RequestCertificateOptions {
   /** FUNC_ROOT (default: the environment's) */
   root?: string;
@@ -41,6 +42,7 @@ export interface RequestCertificateOptions {
   signal?: AbortSignal;
 }
 
+/** Where the enrolled minion's files are. */
 export interface RequestCertificateResult {
   host: string;
   keyFile: string;
@@ -111,6 +113,17 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Settles like `p`, or rejects as soon as the signal aborts (a call in flight then ends on its own deadline). */
+function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new CertificateNotSignedError('certificate request aborted');
 }
@@ -160,7 +173,7 @@ async function attempt(
   const callTimeout = Math.max(MIN_CALL_TIMEOUT_MS, Math.min(CALL_TIMEOUT_MS, deadline - Date.now()));
   let info: WaitInfo = { reason: 'pending', host: e.host, url: e.url, attempt: n, retryInMs: interval, csrFingerprint: fingerprint256(csrPem) };
   try {
-    const signed = await askOnce(e, csrPem, callTimeout);
+    const signed = await untilAborted(askOnce(e, csrPem, callTimeout), options.signal);
     if (signed) return signed;
   } catch (err) {
     if (!(err instanceof ConnectionError || err instanceof TimeoutError)) throw err;

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { CaError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 
+/** The events that have trigger directories. */
 export type TriggerEvent = 'request' | 'sign' | 'remove';
+/** Before or after the event. */
 export type TriggerPhase = 'pre' | 'post';
 
 /** Longest a trigger may run. */

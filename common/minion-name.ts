@@ -3,13 +3,14 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
 import os from 'node:os';
-import { readMinionConf } from './config-files.js';
+import { readCertmasterMinionConf, readMinionConf } from './config-files.js';
 import { funcRoot } from './paths.js';
 
+/** Inputs of resolveMinionName besides the root. */
 export interface MinionNameOptions {
   /** a name chosen on the command line (certmaster-request --hostname); wins over everything, lower-cased */
   override?: string;
-  /** certmaster host and port to find the route towards (default: 'certmaster', 51235) */
+  /** certmaster host and port to find the route towards (default: those of <root>/etc/certmaster/minion.conf) */
   certmaster?: string;
   certmasterPort?: number;
   /** limit for each network lookup, in ms (default 5000, as the original's socket timeout) */
@@ -83,7 +84,8 @@ export async function resolveMinionName(root: string = funcRoot(), options: Mini
   const configured = conf.minion_name.trim();
   if (configured) return configured.toLowerCase();
   const timeoutMs = options.timeoutMs ?? 5000;
-  const local = await routeAddress(options.certmaster ?? 'certmaster', options.certmasterPort ?? 51235, timeoutMs);
+  const cm = options.certmaster === undefined ? readCertmasterMinionConf(root) : null;
+  const local = await routeAddress(options.certmaster ?? cm!.certmaster, options.certmasterPort ?? cm?.certmaster_port ?? 51235, timeoutMs);
   const byRoute = local ? await reverseName(local, timeoutMs) : null;
   if (byRoute) return byRoute;
   const byListenAddr = conf.listen_addr ? await reverseName(conf.listen_addr, timeoutMs) : null;

@@ -9,9 +9,11 @@ import type { JobFailure } from './job-record.js';
 import type { JobMessage, JobSpec } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { loadModules } from './loader.js';
+import { killJobProcesses } from './process-tree.js';
 import { ModuleRegistry } from './registry.js';
 
 let finished = false;
+const abortJob = new AbortController();
 
 /** The failure record of an error a call threw, with the type name func would report. */
 function jobFailureOf(err: unknown): JobFailure {
@@ -52,7 +54,7 @@ function onProgress(event: ProgressEvent): void {
 }
 
 async function run(spec: JobSpec): Promise<void> {
-  const controller = new AbortController();
+  const controller = abortJob;
   process.once('SIGTERM', () => controller.abort(new JobError('job cancelled')));
   const registry = new ModuleRegistry(await loadModules({ dir: spec.moduleDir, moduleList: spec.moduleList }));
   const jobs = new JobStore({
@@ -70,12 +72,17 @@ async function run(spec: JobSpec): Promise<void> {
   }
 }
 
-// the daemon went away: nobody can take the result, so end the whole job (its process group) now
+// the daemon went away: nobody can take the result, so end the whole job (every process it started) now
+let jobId: string | null = null;
 process.on('disconnect', () => {
-  if (!finished) { try { process.kill(-process.pid, 'SIGKILL'); } catch { process.exit(1); } }
+  if (finished) return;
+  abortJob.abort(new JobError('funcd went away'));
+  if (jobId !== null) killJobProcesses(jobId);
+  process.exit(1);
 });
 
 process.once('message', (spec: JobSpec) => {
+  jobId = spec.id;
   run(spec)
     .catch((err: unknown) => send({ kind: 'error', failure: jobFailureOf(err) }))
     .finally(() => { finished = true; process.exit(0); });

@@ -1,11 +1,11 @@
-// Runs async jobs in child processes: forks the compiled job-child script detached (its own process group,
-// so cancel kills the whole tree), hands it the call over IPC and turns its messages into job events.
+// Runs async jobs in child processes: forks the compiled job-child script detached (its own process group, its
+// processes marked with the job id, so cancel finds the whole tree), hands it the call over IPC, relays its messages.
 import { fork, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import type { PeerIdentity, WireValue } from '../transport/types.js';
 import type { JobFailure } from './job-record.js';
+import { JOB_ENV_MARK, killJobProcesses } from './process-tree.js';
 
 /** One job to start. */
 export interface JobLaunch { id: string; method: string; params: WireValue[]; peer: PeerIdentity }
@@ -48,21 +48,6 @@ export type JobMessage =
 /** The compiled child script (dist/minion/job-child.js). */
 export const JOB_CHILD_SCRIPT = fileURLToPath(new URL('./job-child.js', import.meta.url));
 
-/**
- * Kills a job's process group with SIGKILL. With `jobId`, the group leader (if still alive) must be that job's
- * runner (its command line names the id), so a recycled pid of an unrelated process is never signalled.
- */
-export function killJobGroup(pgid: number, jobId?: string): void {
-  if (!Number.isInteger(pgid) || pgid <= 1) return;
-  if (jobId !== undefined) {
-    try {
-      const cmdline = fs.readFileSync(`/proc/${pgid}/cmdline`, 'utf8');
-      if (!cmdline.includes(jobId)) return;
-    } catch { /* leader gone: the pgid cannot be reused while members of the group live */ }
-  }
-  try { process.kill(-pgid, 'SIGKILL'); } catch { /* nothing left */ }
-}
-
 function eachLine(stream: Readable | null, fn: (line: string) => void): void {
   if (!stream) return;
   let rest = '';
@@ -89,7 +74,8 @@ export class ChildProcessJobLauncher implements JobLauncher {
 
   launch(job: JobLaunch, events: JobEvents): RunningJob {
     const child = fork(JOB_CHILD_SCRIPT, [job.id], {
-      detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', env: this.env, execArgv: [],
+      detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', execArgv: [],
+      env: { ...this.env, [JOB_ENV_MARK]: job.id },
     });
     this.wire(child, events);
     const spec: JobSpec = { ...this.base, ...job };
@@ -97,7 +83,7 @@ export class ChildProcessJobLauncher implements JobLauncher {
       if (err) events.onError({ type: 'exceptions.Exception', message: `cannot hand the job to its runner: ${err.message}`, trace: '' });
     });
     const pid = child.pid ?? -1;
-    return { pid, kill: () => killJobGroup(pid) };
+    return { pid, kill: () => { killJobProcesses(job.id, pid); } };
   }
 
   private wire(child: ChildProcess, events: JobEvents): void {

@@ -10,8 +10,9 @@ import { JobIdClock, isJobId, jobIdTime } from './job-id.js';
 import {
   listRecordIds, pushTail, readRecord, recordFile, removeTempFiles, writeRecord, type JobFailure, type JobRecord,
 } from './job-record.js';
-import { killJobGroup, type JobEvents, type JobLauncher, type RunningJob } from './job-runner.js';
+import type { JobEvents, JobLauncher, RunningJob } from './job-runner.js';
 import { MethodLog } from './method-log.js';
+import { killJobProcesses } from './process-tree.js';
 
 /** The type name reported for jobs the minion itself ended (cancelled, interrupted, runner died). */
 export const JOB_FAILURE_TYPE = 'func.minion.codes.FuncException';
@@ -60,7 +61,7 @@ export class JobStore implements JobsView {
       this.clock.observe(id);
       const record = await readRecord(this.opts.dir, id);
       if (record?.state !== 'running' || record.boot === this.bootId) continue;
-      if (record.pid !== undefined) killJobGroup(record.pid, id);
+      killJobProcesses(id, record.pid);
       this.end(record, 'interrupted', { type: JOB_FAILURE_TYPE, message: 'job was interrupted: funcd restarted while it ran', trace: '' });
       await writeRecord(this.opts.dir, record);
       this.log.warn(`job ${id} (${record.method}) was running when funcd stopped; marked interrupted`);

@@ -7,7 +7,7 @@ type Tagged = { [TAG]: 'base64' | 'date' | 'bigint' | 'number' | 'struct'; v: un
 
 function encode(value: WireValue): unknown {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : { [TAG]: 'number', v: String(value) };
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? value : { [TAG]: 'number', v: Object.is(value, -0) ? '-0' : String(value) };
   if (typeof value === 'bigint') return { [TAG]: 'bigint', v: value.toString() };
   if (value instanceof Uint8Array) return { [TAG]: 'base64', v: Buffer.from(value).toString('base64') };
   if (value instanceof Date) return { [TAG]: 'date', v: Number.isNaN(value.getTime()) ? null : value.toISOString() };

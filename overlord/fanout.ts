@@ -1,5 +1,6 @@
 // Concurrent fan-out of one call to many hosts in this process: at most `concurrency` calls in flight, a
 // deadline per call, and results yielded as each host answers. A failing host is an outcome, never a throw.
+import { setMaxListeners } from 'node:events';
 import type { CallRequest, ProgressEvent, TransportClient } from '../transport/types.js';
 import { TimeoutError } from '../common/errors.js';
 import { ok, outcomeFromError, type HostOutcome, type HostResult } from './outcome.js';
@@ -60,6 +61,7 @@ export async function* fanout(options: FanoutOptions): AsyncGenerator<HostResult
   if (hosts.length === 0) return;
   const limit = Math.max(1, Math.min(options.concurrency ?? hosts.length, hosts.length));
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // one listener per call in flight (up to `concurrency`)
   const onOuterAbort = (): void => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (options.signal?.aborted) stop.abort(options.signal.reason);

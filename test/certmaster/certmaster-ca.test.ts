@@ -60,12 +60,16 @@ describe('certmaster-ca', () => {
   it('refuses to --sign a pending CSR that copies the CA subject (exit 1, nothing signed)', async () => {
     const caCn = /CN ?= ?([^,/\n]+)/.exec((await openssl(['x509', '-in', path.join(ca.caDir, 'certmaster.crt'), '-noout', '-subject'])).stdout)![1]!.trim();
     // such a CSR can only get into csrroot by hand: certmaster itself never stores it
-    await fs.writeFile(path.join(ca.csrroot, 'evil.csr'), await createCsr(await generatePrivateKey('ec'), caCn));
-    const r = await ca_(['--sign', 'evil']);
-    expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal(`certmaster-ca: cannot sign evil: refusing to sign a request for "${caCn}": its subject is the CA's own subject\n`);
-    expect((await fs.readdir(ca.certroot)).sort()).to.deep.equal(['web1.cert', 'web2.cert']);
-    await fs.rm(path.join(ca.csrroot, 'evil.csr'));
+    const evil = path.join(ca.csrroot, 'evil.csr');
+    await fs.writeFile(evil, await createCsr(await generatePrivateKey('ec'), caCn));
+    try {
+      const r = await ca_(['--sign', 'evil']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(`certmaster-ca: cannot sign evil: refusing to sign a request for "${caCn}": its subject is the CA's own subject\n`);
+      expect((await fs.readdir(ca.certroot)).sort()).to.deep.equal(['web1.cert', 'web2.cert']);
+    } finally {
+      await fs.rm(evil, { force: true });
+    }
   });
 
   it('lists signed hosts (all, or by glob) and their <CN>-<decimal subject hash> as openssl computes it', async () => {

@@ -150,6 +150,25 @@ describe('certmaster enrollment (requestCertificate, certmaster-request)', () =>
       const aborted = await rejection(requestCertificate({ root: minion, signal: ac.signal, conf: { retry_interval: 0.05 } }));
       expect(aborted.message).to.equal('stop now');
     });
+
+    it('stops at once on abort even while a call hangs on a silent server', async () => {
+      const held: net.Socket[] = [];
+      const silent = net.createServer((sock) => { held.push(sock); });
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      try {
+        const minion = await tempRoot('cm-req-silent');
+        await writeMinionConfs(minion, { name: 'hung', certmasterPort: (silent.address() as net.AddressInfo).port });
+        const ac = new AbortController();
+        const t0 = Date.now();
+        setTimeout(() => ac.abort(new Error('enough')), 300);
+        const err = await rejection(requestCertificate({ root: minion, signal: ac.signal }));
+        expect(err.message).to.equal('enough');
+        expect(Date.now() - t0).to.be.lessThan(3000);
+      } finally {
+        for (const sock of held) sock.destroy();
+        silent.close();
+      }
+    });
   });
 
   describe('bin/certmaster-request', () => {

@@ -16,6 +16,7 @@ export function run(cmd: string, args: string[], options: { allowFail?: boolean;
       if (err && !options.allowFail) reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`));
       else resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
+    child.stdin?.on('error', () => undefined); // a program that exits without reading its input
     child.stdin?.end(options.input ?? '');
   });
 }

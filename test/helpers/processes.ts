@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 /** The commands in bin/. */
 export type BinName = 'func' | 'funcd' | 'certmaster' | 'certmaster-ca' | 'certmaster-request' | 'func-transmit';
 
+/** How to run a bin/ command. */
 export interface BinOptions {
   /** extra environment variables (added to the test process's environment) */
   env?: Record<string, string>;
@@ -17,6 +18,7 @@ export interface BinOptions {
   input?: string;
 }
 
+/** A running bin/ command. */
 export interface BinProcess {
   child: ChildProcess;
   /** everything the child printed so far */

@@ -102,6 +102,17 @@ describe('Overlord API with real minions', function () {
     }
   });
 
+  it('keeps at most `concurrency` calls in flight', async () => {
+    const started = Date.now();
+    const at: number[] = [];
+    for await (const r of overlord('127.0.0.[2-4]', { concurrency: 2 }).stream('test', 'sleep', 1)) {
+      expect(r.outcome.status).to.equal('ok');
+      at.push(Date.now() - started);
+    }
+    expect(at[1]).to.be.below(1900);      // two ran at once…
+    expect(at[2]).to.be.at.least(1950);   // …the third only after one of them finished
+  });
+
   it('reports a stopped minion (certificate still signed) as unreachable, the others answering', async () => {
     await fleet.stop('127.0.0.4');
     try {

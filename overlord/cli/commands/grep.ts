@@ -1,5 +1,6 @@
 // `func <target> grep [-m MODULE…] WORD`: asks every module that offers grep (per system.inventory) to
-// search for WORD on each target; without -m every such module is searched (func searched none).
+// search for WORD on each target, plus system.grep (module and method names); without -m every such module
+// is searched (func searched none).
 import type { Argv } from 'yargs';
 import type { WireStruct, WireValue } from '../../../transport/types.js';
 import { callEach } from '../../local/collect.js';
@@ -30,7 +31,7 @@ const grep: Subcommand = {
   describe: 'search the modules of the targets for a word',
   usage: '[-m MODULE..] WORD',
   options: (y: Argv) => y
-    .option('modules', { alias: 'm', type: 'string', array: true, describe: 'search only these modules (repeatable)' })
+    .option('modules', { alias: 'm', type: 'string', describe: 'search only these modules (repeatable: -m a -m b)' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'show remote tracebacks' }),
   async run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     const [word] = positionals(args);
@@ -38,7 +39,9 @@ const grep: Subcommand = {
     const overlord = ctx.overlord();
     const hosts = await overlord.hosts();
     const inventory = await callEach(overlord, hosts, 'system.inventory', []);
-    const perHost = grepModules(inventory, ((args.modules as string[] | undefined) ?? []).map(String));
+    const wanted = [args.modules ?? []].flat().map(String);
+    const perHost = grepModules(inventory, wanted);
+    if (wanted.length === 0) for (const mods of perHost.values()) mods.unshift('system');
     const found = new Map<string, WireStruct>([...perHost.keys()].map((h) => [h, {}]));
     const failed = new Map([...inventory].filter(([h]) => !perHost.has(h)));
     for (const m of [...new Set([...perHost.values()].flat())].sort()) {

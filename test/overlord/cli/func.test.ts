@@ -54,6 +54,8 @@ describe('func CLI with real minions', function () {
   it('lists the minions a target matches, and says ERROR with exit 1 when none', async () => {
     const r = await func('127.0.0.[34]', 'list_minions');
     expect(r.stdout).to.equal('127.0.0.3\n127.0.0.4\n');
+    const re = await func('--regex', '127\\.0\\.0\\.[23]', 'list_minions');
+    expect(re.stdout).to.equal('127.0.0.2\n127.0.0.3\n');
     const none = await func('nosuch*', 'list_minions');
     expect(none.code).to.equal(1);
     expect(none.stderr).to.contain('ERROR: Can\'t find any minions matching "nosuch*".');
@@ -143,6 +145,12 @@ describe('func CLI with real minions', function () {
     const r = await func('127.0.0.2', 'show', 'hardware', 'cpuModel');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^127\.0\.0\.2:\n {2}cpuModel: /);
+  });
+
+  it('greps module and method names on the minions', async () => {
+    const r = await func('127.0.0.2', 'grep', 'explode');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^127\.0\.0\.2:\n {2}system:\n {4}.*: test\.explode/);
   });
 
   it('func-transmit answers a sync call with {"host": value}', async () => {

@@ -1,0 +1,124 @@
+// bin/funcd as a command: --list-modules, --info, --version, --config, --daemon with its pid file, start-up
+// failures with clear messages, and enrolling with a real certmaster before serving (use_certmaster).
+import { expect } from 'chai';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createTestCa, openTestStore, writeMinionConfs, type TestCa } from '../helpers/pki.js';
+import { runBin, spawnBin, stopAll, waitForOutput } from '../helpers/processes.js';
+import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
+import { caCreds, eventually, makeMinion, pyValue, startFuncd, writeAcl, type TestMinion } from './funcd-harness.js';
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+describe('bin/funcd', function () {
+  let ca: TestCa;
+  let minion: TestMinion;
+  const roots: string[] = [];
+
+  before(async function () {
+    this.timeout(30000);
+    ca = await createTestCa();
+    minion = await makeMinion(ca, { name: 'cli.example.org', host: '127.0.3.70' });
+    roots.push(minion.root, ca.root);
+  });
+
+  after(async () => {
+    await stopAll();
+    await Promise.all(roots.map((d) => removeTempRoot(d)));
+  });
+
+  it('lists the loaded modules one per tab-indented line', async () => {
+    const r = await runBin('funcd', ['--list-modules'], { root: minion.root });
+    expect(r.code).to.equal(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).to.equal('loaded modules:');
+    expect(lines).to.include.members(['\ttest', '\tjobs', '\tcommand']);
+  });
+
+  it('prints --info: paths, certificate identity, modules and ACLs', async () => {
+    await writeAcl(minion, 'info.acl', 'peer.example.org-1 = test.*, jobs.*\n');
+    const r = await runBin('funcd', ['--info'], { root: minion.root });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('server name: cli.example.org');
+    expect(r.stdout).to.contain('server listen addr: 127.0.3.70:51234');
+    expect(r.stdout).to.contain(`cert file: ${minion.creds.cert}`);
+    expect(r.stdout).to.match(/cert dn: cli\.example\.org\ncertificate hash: \d+\n/);
+    expect(r.stdout).to.match(/acls:\n(\t.*\n)*\tpeer\.example\.org-1 : \['test\.\*', 'jobs\.\*'\]\n/);
+    expect(r.stdout).to.match(/\t.*-CA-KEY-\d+ : \['\*'\]/);
+    await fs.rm(path.join(minion.root, 'etc/func/minion-acl.d/info.acl'));
+  });
+
+  it('prints the version file on stderr', async () => {
+    await fs.writeFile(path.join(minion.root, 'etc/func/version'), '0.30 1\n');
+    const r = await runBin('funcd', ['-v'], { root: minion.root });
+    expect([r.code, r.stderr, r.stdout]).to.deep.equal([0, '0.30 1\n', '']);
+  });
+
+  it('exits non-zero naming the file and line of a malformed ACL at start-up', async () => {
+    const file = await writeAcl(minion, 'broken.acl', '# comment\nfoo-1 = test.* = oops\n');
+    const r = await runBin('funcd', [], { root: minion.root });
+    await fs.rm(file);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain(`${file}:2: malformed ACL line`);
+    expect(r.stdout).to.not.contain('serving...');
+  });
+
+  it('exits non-zero with a clear message when there is no certificate and enrollment is off', async () => {
+    const root = await makeTempRoot('funcd-nocert');
+    roots.push(root);
+    await writeMinionConfs(root, { name: 'nocert.example.org', listenAddr: '127.0.3.71', useCertmaster: false });
+    const r = await runBin('funcd', [], { root });
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/no key for minion 'nocert\.example\.org'.*run certmaster-request, or set use_certmaster = yes/);
+  });
+
+  it('reads --config instead of the default minion.conf', async () => {
+    const conf = path.join(minion.root, 'other-minion.conf');
+    await fs.writeFile(conf, '[main]\nminion_name = cli.example.org\nlisten_addr = 127.0.3.72\nlisten_port = 51234\nuse_certmaster = no\n');
+    const p = spawnBin('funcd', ['--config', conf], { root: minion.root });
+    await waitForOutput(p, /serving\.\.\./, 15000);
+    expect(await pyValue({ host: '127.0.3.72', port: 51234 }, caCreds(ca), 'test.ping')).to.equal(1);
+    await p.stop();
+  });
+
+  it('detaches with --daemon, writes its pid file, serves, and cleans up on SIGTERM', async () => {
+    const r = await runBin('funcd', ['--daemon'], { root: minion.root });
+    expect(r.code, r.stderr).to.equal(0);
+    const pidFile = path.join(minion.root, 'run/funcd.pid');
+    const pid = Number((await fs.readFile(pidFile, 'utf8')).trim());
+    expect(r.stdout).to.contain(`running as pid ${pid}`);
+    try {
+      expect(await pyValue(minion, caCreds(ca), 'test.ping')).to.equal(1);
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+    await eventually(async () => !alive(pid), 10000, 'the daemon to exit');
+    await fs.access(pidFile).then(() => expect.fail('pid file left behind'), () => undefined);
+    expect(await fs.readFile(path.join(minion.root, 'var/log/func/func.log'), 'utf8')).to.contain('SIGTERM received, stopping');
+  });
+
+  it('enrolls with certmaster first when use_certmaster is on, and serves once its certificate is signed', async function () {
+    this.timeout(30000);
+    const cm = spawnBin('certmaster', [], { root: ca.root });
+    const url = (await waitForOutput(cm, /certmaster listening on http:\/\/127\.0\.0\.1:(\d+)\//, 15000))[1]!;
+    const root = await makeTempRoot('funcd-enroll');
+    roots.push(root);
+    await writeMinionConfs(root, { name: 'enroll.example.org', listenAddr: '127.0.3.73', port: 51234, useCertmaster: true, certmasterPort: Number(url) });
+    const funcd = spawnBin('funcd', [], { root });
+    await waitForOutput(funcd, /pending at http:\/\/127\.0\.0\.1:\d+\/.*certmaster-ca --sign enroll\.example\.org/, 15000);
+    expect(funcd.output().stdout).to.not.contain('serving...');
+    const store = await openTestStore(ca);
+    await store.sign(['enroll.example.org']);
+    await waitForOutput(funcd, /serving\.\.\./, 15000);
+    expect(await pyValue({ host: '127.0.3.73', port: 51234 }, caCreds(ca), 'test.ping')).to.equal(1);
+    await fs.access(path.join(root, 'etc/pki/certmaster/enroll.example.org.cert'));
+  });
+
+  it('starts again in the foreground on the address the daemon above used', async () => {
+    const p = await startFuncd(minion);
+    expect(await pyValue(minion, caCreds(ca), 'test.ping')).to.equal(1);
+    await p.stop();
+  });
+});
