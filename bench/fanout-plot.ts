@@ -16,9 +16,9 @@ export function plotFanout(points: readonly PlotPoint[], pngFile: string, log: (
   const script = [
     'set terminal png size 900,600',
     `set output '${pngFile.replace(/'/g, "''")}'`,
-    "set title 'Cold test.ping fan-out: wall time against number of minions (2 CPU cores, loopback)'",
+    "set title 'test.ping fan-out: wall time against number of minions (2 CPU cores, loopback; cold unless \"warm\")'",
     "set xlabel 'minions (N)'", "set ylabel 'seconds (median)'",
-    'set logscale xy', 'set grid', 'set key top left', 'set xtics (10, 100, 1000)',
+    'set logscale xy', 'set grid', 'set key top left', 'set xrange [8:1250]', 'set xtics (10, 100, 1000)',
     `plot ${callers.map((c) => `'-' using 1:2 with linespoints title '${c}'`).join(', ')}`,
     `${blocks}\ne`,
   ].join('\n');

@@ -62,30 +62,30 @@ function timestamp(d = new Date()): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)},${iso.slice(20, 23)}`;
 }
 
-/** One minion's audit log file (mode 0600); write errors never fail a call. */
+/** One minion's audit log file (mode 0600), appended asynchronously in call order; write errors never fail a call. */
 export class AuditLog {
-  private fd: number | null;
+  private stream: fs.WriteStream | null;
 
   /** Opens (creating) the file; when that is impossible the log is silently off, as func's was. */
   constructor(readonly file: string) {
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      this.fd = fs.openSync(file, 'a', 0o600);
+      this.stream = fs.createWriteStream(file, { flags: 'a', mode: 0o600 });
+      this.stream.on('error', () => { this.stream = null; });
     } catch {
-      this.fd = null;
+      this.stream = null;
     }
   }
 
   /** Writes "<time> - <ip> <CN> <hash> <method> called with <params>". */
   record(peer: PeerIdentity, method: string, params: WireValue[]): void {
-    if (this.fd === null) return;
-    const line = `${timestamp()} - ${peer.address} ${safe(peer.cn)} ${peer.subjectHash} ${safe(method, true)} called with ${abbreviateParams(params)}\n`;
-    try { fs.writeSync(this.fd, line); } catch { /* a full disk must not stop the daemon */ }
+    this.stream?.write(`${timestamp()} - ${peer.address} ${safe(peer.cn)} ${peer.subjectHash} ${safe(method, true)} called with ${abbreviateParams(params)}\n`);
   }
 
-  close(): void {
-    if (this.fd === null) return;
-    try { fs.closeSync(this.fd); } catch { /* already closed */ }
-    this.fd = null;
+  /** Writes what is queued and closes the file. */
+  async close(): Promise<void> {
+    const s = this.stream;
+    this.stream = null;
+    if (s) await new Promise<void>((resolve) => { s.once('close', () => resolve()); s.end(); });
   }
 }

@@ -1,11 +1,10 @@
 // Where a minion's TLS files are (func-compat.md §1.1): key_file/cert_file/ca_file overrides, else the first
 // case-insensitive match of <cert_dir>/<name>.pem|.cert and <cert_dir>/ca.cert; the CRL; the CA's ACL key.
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../common/errors.js';
-import { identityKey } from '../common/tls.js';
-import { nameHash } from '../common/subject-hash.js';
-import { x509 } from '../common/x509.js';
+import { peerIdentity } from '../common/tls.js';
 import type { MinionConf } from '../common/config-files.js';
 
 /** The TLS files of a minion; key and cert are null while the minion has none (not enrolled yet). */
@@ -40,17 +39,16 @@ export function locateCredentials(conf: MinionConf, certDir: string, name: strin
   };
 }
 
-/** The CN and decimal subject hash of the first certificate in a PEM text. */
+/** The CN, decimal subject hash and ACL key of the first certificate in a PEM text (as a caller with it would have). */
 export function certificateIdentity(pem: string, what: string): { cn: string; hash: number; key: string } {
   const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
   if (!block) throw new ConfigError(`${what} holds no PEM certificate`);
-  let cert: x509.X509Certificate;
+  let raw: Buffer;
   try {
-    cert = new x509.X509Certificate(block[0]);
+    raw = new X509Certificate(block[0]).raw;
   } catch (err) {
     throw new ConfigError(`${what} cannot be parsed: ${(err as Error).message}`, { cause: err });
   }
-  const cn = cert.subjectName.getField('CN')[0] ?? '';
-  const hash = nameHash(cert.subjectName.toArrayBuffer());
-  return { cn, hash, key: identityKey(cn, hash) };
+  const id = peerIdentity({ raw }, '');
+  return { cn: id.cn, hash: id.subjectHash, key: id.key };
 }

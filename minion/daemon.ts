@@ -130,7 +130,7 @@ export async function startMinion(options: MinionOptions): Promise<MinionHandle>
     servers = await startServers(setup, options, factories, { acl: setup.acl, audit, dispatcher, jobs, registry: setup.registry, log });
   } catch (err) {
     await jobs.close();
-    audit.close();
+    await audit.close();
     throw err;
   }
   const crl = watchCrl(setup, servers, log, options.crlPollMs);
@@ -144,7 +144,7 @@ export async function startMinion(options: MinionOptions): Promise<MinionHandle>
       crl.stop();
       await Promise.allSettled(servers.map((s) => s.stop()));
       await jobs.close();
-      audit.close();
+      await audit.close();
       log.info(`minion ${setup.name} stopped`);
     })()),
   };

@@ -85,9 +85,20 @@ export class JobStore implements JobsView {
       progress: { current: 0, total: 0 }, log: [], stderr: [],
     };
     const job: LiveJob = { record, methodLog: new MethodLog(this.opts.methodLogDir, id), writing: Promise.resolve() };
+    try {
+      await writeRecord(this.opts.dir, record);
+    } catch (err) {
+      throw new JobError(`cannot record job ${id} in ${this.opts.dir}: ${(err as Error).message}`, { cause: err });
+    }
     this.live.set(id, job);
-    await this.write(job);
-    job.proc = launcher.launch({ id, method, params, peer }, this.eventsFor(job));
+    try {
+      job.proc = launcher.launch({ id, method, params, peer }, this.eventsFor(job));
+    } catch (err) {
+      this.end(record, 'failed', { type: JOB_FAILURE_TYPE, message: `cannot start the job runner: ${(err as Error).message}`, trace: '' });
+      await this.write(job);
+      this.live.delete(id);
+      throw new JobError(`cannot start job ${id}: ${(err as Error).message}`, { cause: err });
+    }
     record.pid = job.proc.pid;
     this.scheduleWrite(job);
     void this.purge().catch(() => undefined);

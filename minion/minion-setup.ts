@@ -7,7 +7,6 @@ import { silentLogger, type Logger } from '../common/log.js';
 import { resolveMinionName } from '../common/minion-name.js';
 import { FuncPaths, rooted } from '../common/paths.js';
 import { loadTlsMaterial } from '../common/tls.js';
-import { requestCertificate } from '../certmaster/request.js';
 import type { TlsMaterial } from '../transport/types.js';
 import { MinionAcl } from './acl.js';
 import { certificateIdentity, locateCredentials, type CredentialFiles } from './credentials.js';
@@ -67,6 +66,8 @@ async function credentials(b: MinionBasics, log: Logger, enroll: boolean): Promi
   const missing = (f: CredentialFiles) => !f.key || !f.cert || !fs.existsSync(f.ca);
   if (missing(files) && b.conf.use_certmaster && enroll) {
     log.info(`no certificate for ${b.name} in ${b.certDir} yet: requesting one from certmaster (funcd waits until it is signed)`);
+    // loaded only when needed: a minion that has its certificate never pays for the enrollment code
+    const { requestCertificate } = await import('../certmaster/request.js');
     await requestCertificate({ root: b.root, hostname: b.name, log });
     files = locateCredentials(b.conf, b.certDir, b.name);
   }

@@ -8,6 +8,7 @@ import type { Json } from './stored-value.js';
 
 /** func's job status codes (func/jobthing.py). */
 export const JobCodes = { RUNNING: 0, FINISHED: 1, LOST_IN_SPACE: 2, PARTIAL: 3, REMOTE_ERROR: 4 } as const;
+/** One of JobCodes. */
 export type JobCode = (typeof JobCodes)[keyof typeof JobCodes];
 
 /** func's RETAIN_INTERVAL: records older than this many seconds are deleted. */

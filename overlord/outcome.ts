@@ -43,6 +43,7 @@ export type HostOutcome = OkOutcome | ErrorOutcome | TimeoutOutcome | Unreachabl
 
 /** The status words of HostOutcome, in summary order. */
 export const OUTCOME_STATUSES = ['ok', 'error', 'timeout', 'unreachable'] as const;
+/** ok, error, timeout or unreachable. */
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
 /** One host's outcome as it streams out of a fan-out. */

@@ -8,6 +8,7 @@ import { renderHostText } from './text-render.js';
 
 /** Output formats of `func … call`. */
 export const OUTPUT_FORMATS = ['text', 'json', 'raw', 'basic', 'xmlrpc'] as const;
+/** One of OUTPUT_FORMATS. */
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** A JSON value. */

@@ -65,6 +65,8 @@ async function detach(argv: string[], root: string): Promise<void> {
 /** Runs the minion in this process until SIGTERM/SIGINT. */
 async function serve(root: string, configFile: string | undefined, pidFile: string | undefined, detached: boolean): Promise<void> {
   const log = minionLogger(root, configFile, !detached);
+  // a stray rejection in some module's background work is logged; it must not take every other call down
+  process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}`));
   const minion = await startMinion({ root, configFile, log });
   if (pidFile) {
     fs.mkdirSync(path.dirname(pidFile), { recursive: true });

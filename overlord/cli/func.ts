@@ -46,7 +46,8 @@ async function runSubcommand(cmd: Subcommand, rest: string[], ctx: CliContext): 
     .fail((msg, err) => { failure = msg ?? err?.message ?? 'invalid arguments'; }));
   const args = await parser.parseAsync() as unknown as ParsedArgs;
   if (failure !== null) {
-    ctx.io.err(`${failure}\nRun "func <target> ${cmd.name} --help" for usage.\n`);
+    const hint = /Unknown argument/i.test(failure) ? `\nArguments that start with "-" go after "--", e.g. func "*" call test echo -- --verbose` : '';
+    ctx.io.err(`${failure}${hint}\nRun "func <target> ${cmd.name} --help" for usage.\n`);
     return 2;
   }
   if (args.help) return 0;
