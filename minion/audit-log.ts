@@ -38,7 +38,7 @@ function reprInto(v: WireValue, out: string[], budget: { left: number }): void {
     });
     push('}');
   } else {
-    const s = reprScalar(v);
+    const s = reprScalar(typeof v === 'string' && v.length > budget.left ? v.slice(0, budget.left + 1) : v);
     push(s.length > budget.left + 3 ? `${s.slice(0, budget.left)}...` : s);
   }
 }
@@ -56,36 +56,64 @@ function safe(s: string, word = false): string {
   return s.replace(word ? /[\x00-\x20\x7f]/g : /[\x00-\x1f\x7f]/g, '?');
 }
 
-function timestamp(d = new Date()): string {
+function timestamp(ms: number): string {
   // Python logging's asctime: "2024-01-02 03:04:05,678"
-  const iso = d.toISOString();
+  const iso = new Date(ms).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)},${iso.slice(20, 23)}`;
 }
 
-/** One minion's audit log file (mode 0600), appended asynchronously in call order; write errors never fail a call. */
+/** How long lines wait to be written together (a busy minion does one write per batch, not one per call). */
+const BATCH_MS = 20;
+
+/** One minion's audit log file (mode 0600), appended in call order in small batches; write errors never fail a call. */
 export class AuditLog {
-  private stream: fs.WriteStream | null;
+  private fd: number | null;
+  private pending: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private lastMs = 0;
+  private lastStamp = '';
 
   /** Opens (creating) the file; when that is impossible the log is silently off, as func's was. */
   constructor(readonly file: string) {
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      this.stream = fs.createWriteStream(file, { flags: 'a', mode: 0o600 });
-      this.stream.on('error', () => { this.stream = null; });
+      this.fd = fs.openSync(file, 'a', 0o600);
     } catch {
-      this.stream = null;
+      this.fd = null;
     }
   }
 
-  /** Writes "<time> - <ip> <CN> <hash> <method> called with <params>". */
+  /** Queues "<time> - <ip> <CN> <hash> <method> called with <params>"; it reaches the file within BATCH_MS. */
   record(peer: PeerIdentity, method: string, params: WireValue[]): void {
-    this.stream?.write(`${timestamp()} - ${peer.address} ${safe(peer.cn)} ${peer.subjectHash} ${safe(method, true)} called with ${abbreviateParams(params)}\n`);
+    if (this.fd === null) return;
+    const now = Date.now();
+    if (now !== this.lastMs) { this.lastMs = now; this.lastStamp = timestamp(now); }
+    this.pending.push(`${this.lastStamp} - ${peer.address} ${safe(peer.cn)} ${peer.subjectHash} ${safe(method, true)} called with ${abbreviateParams(params)}\n`);
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), BATCH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes the queued lines (after any write in progress). */
+  private flush(): Promise<void> {
+    this.timer = null;
+    const fd = this.fd;
+    if (fd === null || this.pending.length === 0) return this.writing;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.writing = this.writing.then(() => new Promise<void>((resolve) => {
+      fs.appendFile(fd, text, () => resolve()); // errors (a full disk) must not stop the daemon
+    }));
+    return this.writing;
   }
 
   /** Writes what is queued and closes the file. */
   async close(): Promise<void> {
-    const s = this.stream;
-    this.stream = null;
-    if (s) await new Promise<void>((resolve) => { s.once('close', () => resolve()); s.end(); });
+    if (this.timer) clearTimeout(this.timer);
+    await this.flush();
+    if (this.fd !== null) { try { fs.closeSync(this.fd); } catch { /* already closed */ } }
+    this.fd = null;
   }
 }

@@ -8,7 +8,7 @@ import { subjectHash } from '../../common/subject-hash.js';
 import { createTestCa, type TestCa } from '../helpers/pki.js';
 import { stopAll } from '../helpers/processes.js';
 import { removeTempRoot } from '../helpers/temp-root.js';
-import { caCreds, makeMinion, pyCalls, rawPost, startFuncd, type Creds, type TestMinion } from './funcd-harness.js';
+import { caCreds, eventually, makeMinion, pyCalls, rawPost, startFuncd, type Creds, type TestMinion } from './funcd-harness.js';
 
 const CALL = (method: string, params = '') => `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params>${params}</params></methodCall>`;
 
@@ -90,7 +90,9 @@ describe('funcd wire habits', function () {
     await pyCalls(minion, overlord, [{ method: 'test.add', params: [1, 5] }, { method: 'test.echo', params: [big] }, { method: 'async.test.ping' }]);
     const caCn = /CN=([^,\n]+)/.exec(new (await import('node:crypto')).X509Certificate(await fs.readFile(overlord.cert)).subject.replace(/\n/g, ','))![1]!;
     const hash = subjectHash(await fs.readFile(overlord.cert, 'utf8'));
-    const audit = await fs.readFile(path.join(minion.root, 'var/log/func/audit.log'), 'utf8');
+    const auditFile = path.join(minion.root, 'var/log/func/audit.log');
+    await eventually(async () => (await fs.readFile(auditFile, 'utf8')).includes(' test.ping called with []'), 2000, 'the audit lines');
+    const audit = await fs.readFile(auditFile, 'utf8');
     const lines = audit.trim().split('\n');
     const add = lines.find((l) => l.endsWith(' test.add called with [1, 5]'));
     expect(add).to.match(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} - 127\\.\\d+\\.\\d+\\.\\d+ ${caCn} ${hash} test\\.add called with \\[1, 5\\]$`));
