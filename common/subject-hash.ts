@@ -1,8 +1,8 @@
 // OpenSSL's X509_NAME_hash (what `openssl x509 -subject_hash` prints), computed from a certificate's
 // subject: SHA-1 over the canonical encoding of its RDNs, first four bytes read little-endian.
+// Only asn1js is used here (no X.509 library), so a daemon that checks peers stays small and starts fast.
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
-import { x509 } from './x509.js';
 
 // string types OpenSSL canonicalises (ASN1_MASK_CANON), by universal tag number → how to read the bytes
 const STRING_TAGS: Record<number, 'utf8' | 'latin1' | 'utf16be' | 'utf32be'> = {
@@ -69,8 +69,23 @@ export function nameHash(nameDer: ArrayBuffer | Uint8Array): number {
   return digest.readUInt32LE(0);
 }
 
+function derOf(cert: string | Uint8Array): Uint8Array {
+  if (typeof cert !== 'string') return cert;
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(cert);
+  if (!m) throw new Error('no PEM certificate found');
+  return Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+}
+
+/** The subject Name of a DER certificate, as parsed ASN.1 (tbsCertificate: [version], serial, alg, issuer, validity, subject). */
+function subjectOf(der: Uint8Array): asn1js.Sequence {
+  const parsed = asn1js.fromBER(der);
+  if (parsed.offset === -1) throw new Error(`cannot parse certificate: ${parsed.result.error}`);
+  const tbs = ((parsed.result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence).valueBlock.value;
+  const hasVersion = tbs[0]!.idBlock.tagClass === 3 && tbs[0]!.idBlock.tagNumber === 0;
+  return tbs[hasVersion ? 5 : 4] as asn1js.Sequence;
+}
+
 /** The subject hash of a certificate given as PEM or DER. */
 export function subjectHash(cert: string | Uint8Array): number {
-  const c = new x509.X509Certificate(typeof cert === 'string' ? cert : Buffer.from(cert));
-  return nameHash(c.subjectName.toArrayBuffer());
+  return nameHash(new Uint8Array(subjectOf(derOf(cert)).toBER()));
 }

@@ -1,25 +1,12 @@
 // TLS helpers shared by every transport: loading key/cert/CA/CRL files, the server and client TLS options
 // (TLS 1.2+, mandatory client certificates), and the caller's identity (CN + OpenSSL subject hash) from its certificate.
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type tls from 'node:tls';
 import { ConfigError } from './errors.js';
+import { subjectHash } from './subject-hash.js';
 import type { PeerIdentity, TlsMaterial } from '../transport/types.js';
-
-type CertParsing = typeof import('./subject-hash.js') & typeof import('./x509.js');
-let certParsing: CertParsing | undefined;
-
-/**
- * The X.509 parser and subject hash, loaded on first use (synchronous require of ES modules, Node ≥ 20.19):
- * @peculiar/x509 takes ~0.2 s to load, which a client that never inspects a peer should not pay.
- */
-function parsing(): CertParsing {
-  const load = createRequire(import.meta.url);
-  certParsing ??= { ...load('./subject-hash.js') as typeof import('./subject-hash.js'), ...load('./x509.js') as typeof import('./x509.js') };
-  return certParsing;
-}
 
 /** Paths of the PEM files a TLS end uses. */
 export interface TlsFiles {
@@ -87,21 +74,25 @@ export function fingerprint256(der: Uint8Array): string {
  * The identity of a peer from its certificate: subject CN (the first one), OpenSSL subject hash, the
  * ACL key and the SHA-256 fingerprint. Parsed certificates are remembered (LRU, by fingerprint).
  */
-export function peerIdentity(cert: { raw: Uint8Array }, address: string): PeerIdentity {
+export function peerIdentity(cert: { raw: Uint8Array; subject?: { CN?: string | string[] } }, address: string): PeerIdentity {
   const fp = fingerprint256(cert.raw);
   let id = cache.get(fp);
   if (id !== undefined) {
     cache.delete(fp); // refresh its place in the LRU order
   } else {
-    const { x509, nameHash } = parsing();
-    const parsed = new x509.X509Certificate(Buffer.from(cert.raw));
-    const cn = parsed.subjectName.getField('CN')[0] ?? '';
-    const hash = nameHash(parsed.subjectName.toArrayBuffer());
+    const cn = commonNameOf(cert);
+    const hash = subjectHash(cert.raw);
     id = { cn, subjectHash: hash, key: identityKey(cn, hash), fingerprint256: fp };
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   }
   cache.set(fp, id);
   return { ...id, address };
+}
+
+/** The subject CN as Node parsed it (the first one when there are several), or from the DER when not given. */
+function commonNameOf(cert: { raw: Uint8Array; subject?: { CN?: string | string[] } }): string {
+  const cn = cert.subject?.CN ?? new X509Certificate(cert.raw).subject.match(/(?:^|\n)CN=([^\n]*)/)?.[1] ?? '';
+  return Array.isArray(cn) ? (cn[0] ?? '') : cn;
 }
 
 /** The peer's address, with an IPv4-mapped IPv6 prefix removed. */
