@@ -81,9 +81,12 @@ process.on('disconnect', () => {
   process.exit(1);
 });
 
+// 'started' is on its way to the daemon before any of the job runs: a runner that ends without having sent it
+// provably ran nothing (e.g. its script was read while dist/ was being rewritten), so the daemon may start another
 process.once('message', (spec: JobSpec) => {
   jobId = spec.id;
-  run(spec)
+  send({ kind: 'started' })
+    .then(() => run(spec))
     .catch((err: unknown) => send({ kind: 'error', failure: jobFailureOf(err) }))
     .finally(() => { finished = true; process.exit(0); });
 });

@@ -2,9 +2,9 @@
 // processes marked with the job id, so cancel finds the whole tree), hands it the call over IPC, relays its messages.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Readable } from 'node:stream';
 import type { PeerIdentity, WireValue } from '../transport/types.js';
 import type { JobFailure } from './job-record.js';
+import { watchRunner, type RunnerEnd } from './job-runner-watch.js';
 import { JOB_ENV_MARK, killJobProcesses } from './process-tree.js';
 
 /** One job to start. */
@@ -17,12 +17,14 @@ export interface JobEvents {
   onStderr(line: string): void;
   onResult(value: WireValue): void;
   onError(failure: JobFailure): void;
+  /** a runner ended before it took the job (none of the job ran) and a new one, `pid`, was started; `why` says why */
+  onRelaunch(pid: number, why: string): void;
   /** how it ended, e.g. "exit code 0" or "signal SIGKILL" */
   onExit(how: string): void;
 }
 
-/** A started job: its pid (also its process group id) and a way to kill its whole tree. */
-export interface RunningJob { pid: number; kill(): void }
+/** A started job: its runner's pid (also its process group id; a relaunch changes it) and a way to kill its whole tree. */
+export interface RunningJob { readonly pid: number; kill(): void }
 
 /** Starts jobs; the job store's only way to run anything. */
 export interface JobLauncher { launch(job: JobLaunch, events: JobEvents): RunningJob }
@@ -38,8 +40,9 @@ export interface JobSpec extends JobLaunch {
   retentionSec: number;
 }
 
-/** Messages from a job child to the daemon. */
+/** Messages from a job child to the daemon; 'started' comes first, before any of the job runs. */
 export type JobMessage =
+  | { kind: 'started' }
   | { kind: 'progress'; current: number; total: number }
   | { kind: 'log'; line: string }
   | { kind: 'result'; value: WireValue }
@@ -48,68 +51,101 @@ export type JobMessage =
 /** The compiled child script (dist/minion/job-child.js). */
 export const JOB_CHILD_SCRIPT = fileURLToPath(new URL('./job-child.js', import.meta.url));
 
-function eachLine(stream: Readable | null, fn: (line: string) => void): void {
-  if (!stream) return;
-  let rest = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) fn(line.length > 4096 ? `${line.slice(0, 4096)}...` : line);
-    if (rest.length > 65536) { fn(`${rest.slice(0, 4096)}...`); rest = ''; }
-  });
-  stream.on('end', () => { if (rest) fn(rest); });
+
+/** How the launcher starts runners (defaults suit funcd; tests swap the script). */
+export interface LauncherOptions {
+  /** the runner script (default JOB_CHILD_SCRIPT) */
+  script?: string;
+  /** runners started for one job when they end before taking it (default 5) */
+  startAttempts?: number;
+  /** wait before the n-th relaunch: n × this (default 250 ms) */
+  relaunchDelayMs?: number;
 }
 
-/** The launcher funcd uses: one detached child process per job. */
+/** One job's runners: the current one's pid, whether the job was killed, a relaunch waiting to happen. */
+interface Attempts { n: number; pid: number; killed: boolean; timer?: NodeJS.Timeout; onTimerKilled?: () => void }
+
+/**
+ * The launcher funcd uses: one detached child process per job. A runner that ends on its own before taking the
+ * job (its script or an import was unreadable — e.g. dist/ being rebuilt — so none of the job ran) is replaced,
+ * up to `startAttempts` runners; every other end (a signal, an exit after 'started') is final.
+ */
 export class ChildProcessJobLauncher implements JobLauncher {
   private readonly base: Omit<JobSpec, keyof JobLaunch>;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly script: string;
+  private readonly startAttempts: number;
+  private readonly relaunchDelayMs: number;
 
   /** `base` describes the minion; the environment is captured now and given to every job (with FUNC_ROOT set). */
-  constructor(base: Omit<JobSpec, keyof JobLaunch>, env: NodeJS.ProcessEnv = process.env) {
+  constructor(base: Omit<JobSpec, keyof JobLaunch>, env: NodeJS.ProcessEnv = process.env, options: LauncherOptions = {}) {
     this.base = base;
     this.env = { ...env, FUNC_ROOT: base.root };
+    this.script = options.script ?? JOB_CHILD_SCRIPT;
+    this.startAttempts = Math.max(1, options.startAttempts ?? 5);
+    this.relaunchDelayMs = options.relaunchDelayMs ?? 250;
   }
 
   launch(job: JobLaunch, events: JobEvents): RunningJob {
-    const child = fork(JOB_CHILD_SCRIPT, [job.id], {
+    const attempts: Attempts = { n: 0, pid: -1, killed: false };
+    const start = (): void => {
+      attempts.n++;
+      attempts.pid = this.fork(job, events, (end) => this.ended(end, attempts, events, start)).pid ?? -1;
+    };
+    start();
+    return {
+      get pid() { return attempts.pid; },
+      kill: () => {
+        attempts.killed = true;
+        if (attempts.timer) { clearTimeout(attempts.timer); attempts.timer = undefined; attempts.onTimerKilled?.(); return; }
+        killJobProcesses(job.id, attempts.pid);
+      },
+    };
+  }
+
+  /** Forks one runner for `job`, hands it the job and watches it (a failed hand-over shows in its held output). */
+  private fork(job: JobLaunch, events: JobEvents, onEnd: (end: RunnerEnd) => void): ChildProcess {
+    const child = fork(this.script, [job.id], {
       detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', execArgv: [],
       env: { ...this.env, [JOB_ENV_MARK]: job.id },
     });
-    this.wire(child, events);
-    const spec: JobSpec = { ...this.base, ...job };
-    child.send(spec, (err) => {
-      if (err) events.onError({ type: 'exceptions.Exception', message: `cannot hand the job to its runner: ${err.message}`, trace: '' });
+    let sendError: Error | null = null;
+    watchRunner(child, events, (end) => {
+      if (sendError && !end.started) end.held.push({ stderr: true, line: `cannot hand the job to its runner: ${sendError.message}` });
+      onEnd(end);
     });
-    const pid = child.pid ?? -1;
-    return { pid, kill: () => { killJobProcesses(job.id, pid); } };
+    try {
+      child.send({ ...this.base, ...job } satisfies JobSpec, (err) => { if (err) sendError = err; });
+    } catch (err) {
+      killJobProcesses(job.id, child.pid); // the job cannot be serialized: the runner would wait for it forever
+      throw err;
+    }
+    return child;
   }
 
-  private wire(child: ChildProcess, events: JobEvents): void {
-    child.on('message', (m: JobMessage) => {
-      if (m.kind === 'progress') events.onProgress(m.current, m.total);
-      else if (m.kind === 'log') events.onLog(m.line);
-      else if (m.kind === 'result') events.onResult(m.value);
-      else if (m.kind === 'error') events.onError(m.failure);
-    });
-    eachLine(child.stdout, (line) => events.onLog(line));
-    eachLine(child.stderr, (line) => events.onStderr(line));
-    // report the end only after both the exit and the end of the IPC channel (its last messages are read first)
-    let how: string | null = null;
-    let channelClosed = false;
-    let reported = false;
-    const report = () => { if (!reported && how !== null) { reported = true; events.onExit(how); } };
-    child.once('disconnect', () => { channelClosed = true; report(); });
-    child.once('exit', (code, signal) => {
-      how = signal ? `signal ${signal}` : `exit code ${code}`;
-      if (channelClosed) report(); else setTimeout(report, 1000).unref();
-    });
-    child.on('error', (err) => {
-      if (child.pid !== undefined) return; // a failed send or kill; the exit still comes
-      events.onError({ type: 'exceptions.OSError', message: `cannot start the job runner: ${err.message}`, trace: '' });
-      how ??= 'not started';
-      report();
-    });
+  /** A runner ended: start another one when none of the job ran and attempts are left, else report the end. */
+  private ended(end: RunnerEnd, attempts: Attempts, events: JobEvents, start: () => void): void {
+    if (end.retryable && !attempts.killed && attempts.n < this.startAttempts) {
+      const output = end.held.slice(0, 5).map((h) => h.line).join(' | ').slice(0, 2000);
+      const why = `job runner ended before it took the job (${end.how}); starting another one${output ? `: ${output}` : ''}`;
+      attempts.onTimerKilled = () => events.onExit(end.how);
+      attempts.timer = setTimeout(() => {
+        attempts.timer = undefined;
+        try {
+          start();
+        } catch (err) {
+          events.onError({ type: 'exceptions.OSError', message: `cannot start the job runner: ${(err as Error).message}`, trace: '' });
+          events.onExit(end.how);
+          return;
+        }
+        events.onRelaunch(attempts.pid, why);
+      }, this.relaunchDelayMs * attempts.n);
+      return;
+    }
+    for (const h of end.held) {
+      if (h.stderr) events.onStderr(h.line);
+      else events.onLog(h.line);
+    }
+    events.onExit(end.retryable ? `${end.how} before it took the job; ${attempts.n} runner(s) tried` : end.how);
   }
 }

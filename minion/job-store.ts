@@ -113,6 +113,12 @@ export class JobStore implements JobsView {
       onStderr: (line) => { pushTail(r.stderr, line); this.scheduleWrite(job); },
       onResult: (value) => { if (r.state === 'running') { r.result = value; this.end(r, 'finished'); void this.write(job); } },
       onError: (failure) => { if (r.state === 'running') { this.end(r, 'failed', failure); void this.write(job); } },
+      onRelaunch: (pid, why) => {
+        r.pid = pid;
+        job.methodLog.line(`funcd: ${why}`);
+        this.log.warn(`job ${r.id} (${r.method}): ${why}`);
+        this.scheduleWrite(job);
+      },
       onExit: (how) => this.exited(job, how),
     };
   }
