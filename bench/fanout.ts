@@ -16,6 +16,8 @@ import { timeTlsFloor } from './fanout-tls-floor.js';
 const SIZES = [10, 100, 1000] as const;
 const PER_PROCESS = 250;
 const REPS: Record<number, number> = { 10: 5, 100: 3, 1000: 3 };
+/** a concurrency above the default 64, to see whether cold fan-out (CPU-bound handshakes on both ends) gains */
+const WIDE = 256;
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (s: string): void => { process.stderr.write(`${s}\n`); };
 
@@ -42,9 +44,10 @@ async function startHosts(fleet: BenchFleet): Promise<ChildProcess[]> {
   return procs;
 }
 
-async function timeApi(fleet: BenchFleet, n: number): Promise<[number, number]> {
+/** A cold Overlord (no connection open yet) at its default concurrency (overlord.conf forks = 64) or `concurrency`. */
+async function timeApi(fleet: BenchFleet, n: number, concurrency?: number): Promise<[number, number]> {
   const started = performance.now();
-  const o = new Overlord(`@n${n}`, { root: fleet.caRoot, timeout: 60 });
+  const o = new Overlord(`@n${n}`, { root: fleet.caRoot, timeout: 60, ...(concurrency ? { concurrency } : {}) });
   const results = await o.call('test', 'ping');
   const seconds = (performance.now() - started) / 1000;
   await o.close();
@@ -106,6 +109,7 @@ async function runAll(fleet: BenchFleet): Promise<Measurement[]> {
   for (const n of SIZES) {
     out.push(await measure('tls handshakes only', n, REPS[n]!, (k) => timeTlsFloor(fleet.caRoot, fleet.minions.slice(0, k).map((m) => m.name))));
     out.push(await measure('api', n, REPS[n]!, (k) => timeApi(fleet, k)));
+    out.push(await measure(`api, ${WIDE} in flight`, n, REPS[n]!, (k) => timeApi(fleet, k, WIDE)));
     out.push(await timeApiWarm(fleet, n, REPS[n]!));
     out.push(await measure('cli', n, REPS[n]!, (k) => timeCli(fleet, k)));
     out.push(await measure('func-style forks 8', n, n >= 1000 ? 1 : 3, (k) => timePython(fleet, k, 8)));

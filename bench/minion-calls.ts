@@ -1,21 +1,28 @@
 // Minion call throughput: test.ping calls/s against one funcd process, kept-alive and with a new TLS connection per
 // call (sequential and 8 in flight), beside Python's SimpleXMLRPCServer + ThreadingMixIn over the same mutual TLS
-// (bench/py/ping_server.py), in alternating rounds of the same run with the same thin client; plus funcd's RSS.
+// (bench/py/ping_server.py), in alternating rounds driven by one load process (bench/ping-load.ts) for both;
+// plus each side's CPU time per call and funcd's RSS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadTlsMaterial } from '../common/tls.js';
-import { TlsPingClient, type PingCreds } from './tls-ping-client.js';
+import type { RoundRequest, RoundResult } from './ping-load.js';
 import { createTestCa, issueMinionCert, writeMinionConfs } from '../test/helpers/pki.js';
 import { makeTempRoot, removeTempRoot } from '../test/helpers/temp-root.js';
 
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FUNCD = { host: '127.0.3.200', port: 51234 };
-const PYTHON = { host: '127.0.3.201', port: 51234 };
 const ROUNDS = 6;
 const ROUND_MS = 600;
-const ROUND_MAX_CALLS = 20000;
+const WARM_MS = 300;
+const ROUND_MAX_CALLS = 40000;
+/** USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux */
+const CLOCK_TICKS = 100;
+
+/** A server under test. */
+interface Server { name: 'funcd' | 'python'; host: string; port: number; pid: number }
+/** Totals of one server in one mode. */
+interface Totals { calls: number; seconds: number; serverCpu: number; clientCpu: number; tls: string }
+interface Row { mode: string; goal: number; funcd: Totals; python: Totals }
 
 /** Starts a child and resolves once its stdout shows `ready`. */
 async function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ChildProcess> {
@@ -28,34 +35,35 @@ async function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, r
   return child;
 }
 
-type Target = { host: string; port: number };
+/** The load process: runs one round at a time on request. */
+class LoadDriver {
+  private readonly child: ChildProcess;
 
-/** Calls done by `inFlight` callers (one client each) during `ms`. */
-async function round(target: Target, creds: PingCreds, keepAlive: boolean, inFlight: number, ms: number): Promise<number> {
-  const clients = Array.from({ length: inFlight }, () => new TlsPingClient(target.host, target.port, creds, keepAlive));
-  let done = 0;
-  const deadline = performance.now() + ms;
-  try {
-    await Promise.all(clients.map(async (c) => {
-      while (performance.now() < deadline && done < ROUND_MAX_CALLS) { await c.ping(); done++; }
-    }));
-  } finally {
-    for (const c of clients) c.close();
+  constructor(files: { key: string; cert: string; ca: string }) {
+    this.child = spawn(process.execPath, [path.join(top, 'dist/bench/ping-load.js'), files.key, files.cert, files.ca],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   }
-  return done;
+
+  run(r: RoundRequest): Promise<RoundResult> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`the load process exited (${code})`));
+      this.child.once('exit', onExit);
+      this.child.once('message', (m: RoundResult) => {
+        this.child.off('exit', onExit);
+        if (m.error) reject(new Error(`load process: ${m.error}`)); else resolve(m);
+      });
+      this.child.send(r);
+    });
+  }
+
+  stop(): void {
+    if (this.child.connected) this.child.disconnect();
+  }
 }
 
-/** calls/s of both servers for one mode, in alternating rounds so that load from elsewhere hits both alike. */
-async function measure(creds: PingCreds, keepAlive: boolean, inFlight: number): Promise<{ funcd: number; python: number }> {
-  await round(FUNCD, creds, keepAlive, inFlight, 200);
-  await round(PYTHON, creds, keepAlive, inFlight, 200);
-  const calls = { funcd: 0, python: 0 };
-  for (let r = 0; r < ROUNDS; r++) {
-    calls.funcd += await round(FUNCD, creds, keepAlive, inFlight, ROUND_MS);
-    calls.python += await round(PYTHON, creds, keepAlive, inFlight, ROUND_MS);
-  }
-  const secs = (ROUNDS * ROUND_MS) / 1000;
-  return { funcd: calls.funcd / secs, python: calls.python / secs };
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 function rssMb(pid: number): number {
@@ -63,43 +71,81 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-interface Row { mode: string; funcd: number; python: number; goal: number }
+/** One round against one server, with the server's CPU time over it. */
+async function round(load: LoadDriver, s: Server, keepAlive: boolean, inFlight: number, ms: number): Promise<Totals> {
+  const cpu = cpuSeconds(s.pid);
+  const r = await load.run({ host: s.host, port: s.port, keepAlive, inFlight, ms, maxCalls: ROUND_MAX_CALLS });
+  return { calls: r.calls, seconds: r.seconds, serverCpu: cpuSeconds(s.pid) - cpu, clientCpu: r.cpuMs / 1000, tls: r.tls };
+}
+
+function add(a: Totals, b: Totals): Totals {
+  return { calls: a.calls + b.calls, seconds: a.seconds + b.seconds, serverCpu: a.serverCpu + b.serverCpu, clientCpu: a.clientCpu + b.clientCpu, tls: a.tls || b.tls };
+}
+
+/** Both servers in one mode: a warm-up round each, then alternating rounds so that load from elsewhere hits both alike. */
+async function measure(load: LoadDriver, servers: [Server, Server], keepAlive: boolean, inFlight: number): Promise<Record<Server['name'], Totals>> {
+  const zero: Totals = { calls: 0, seconds: 0, serverCpu: 0, clientCpu: 0, tls: '' };
+  const sum: Record<Server['name'], Totals> = { funcd: zero, python: zero };
+  for (const s of servers) await round(load, s, keepAlive, inFlight, WARM_MS);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const s of servers) sum[s.name] = add(sum[s.name], await round(load, s, keepAlive, inFlight, ROUND_MS));
+  }
+  return sum;
+}
+
+const rate = (t: Totals): number => t.calls / t.seconds;
+const usPerCall = (cpu: number, calls: number): string => (calls > 0 ? ((cpu * 1e6) / calls).toFixed(0) : '-').padStart(6);
 
 function printTable(rows: Row[], idleRss: number, loadedRss: number): void {
-  const pad = (s: string, n: number) => s.padEnd(n);
-  const num = (x: number) => x.toFixed(0).padStart(8);
-  process.stdout.write(`\n${pad('test.ping over mutual TLS', 36)}  funcd/s  python/s   ratio   goal\n`);
+  const out = (s: string): void => { process.stdout.write(`${s}\n`); };
+  out(`\n${'test.ping over mutual TLS'.padEnd(36)}  funcd/s  python/s   ratio   goal       | CPU µs/call: funcd python | client µs/call: funcd python`);
   for (const r of rows) {
-    const ratio = r.funcd / r.python;
-    process.stdout.write(`${pad(r.mode, 36)} ${num(r.funcd)} ${num(r.python)}  ${ratio.toFixed(2).padStart(5)}x  ≥${r.goal}x ${ratio >= r.goal ? 'met' : 'MISSED'}\n`);
+    const ratio = rate(r.funcd) / rate(r.python);
+    const verdict = `${ratio.toFixed(2).padStart(5)}x  ≥${r.goal}x ${ratio >= r.goal ? 'met   ' : 'MISSED'}`;
+    out(`${r.mode.padEnd(36)} ${rate(r.funcd).toFixed(0).padStart(8)} ${rate(r.python).toFixed(0).padStart(8)}  ${verdict} |      ${usPerCall(r.funcd.serverCpu, r.funcd.calls)} ${usPerCall(r.python.serverCpu, r.python.calls)} |        ${usPerCall(r.funcd.clientCpu, r.funcd.calls)} ${usPerCall(r.python.clientCpu, r.python.calls)}`);
   }
-  process.stdout.write(`\nfuncd RSS: idle ${idleRss.toFixed(1)} MB (goal < 60 MB: ${idleRss < 60 ? 'met' : 'MISSED'}), after the load ${loadedRss.toFixed(1)} MB\n`);
+  out(`\nTLS as negotiated: funcd ${rows[0]?.funcd.tls}; python ${rows[0]?.python.tls}`);
+  out(`funcd RSS: idle ${idleRss.toFixed(1)} MB (goal < 60 MB: ${idleRss < 60 ? 'met' : 'MISSED'}), after the load ${loadedRss.toFixed(1)} MB`);
+}
+
+async function startServers(root: string, files: { keyPath: string; certPath: string; caPath: string }, children: ChildProcess[]): Promise<[Server, Server]> {
+  const funcd = await startChild(process.execPath, [path.join(top, 'bin/funcd')], { ...process.env, FUNC_ROOT: root }, /serving\.\.\./);
+  children.push(funcd);
+  const python = await startChild('python3', [path.join(top, 'bench/py/ping_server.py'), '127.0.3.201', '51234', files.keyPath, files.certPath, files.caPath], process.env, /ready/);
+  children.push(python);
+  return [{ name: 'funcd', host: '127.0.3.200', port: 51234, pid: funcd.pid! }, { name: 'python', host: '127.0.3.201', port: 51234, pid: python.pid! }];
+}
+
+async function runModes(load: LoadDriver, servers: [Server, Server]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const keepAlive of [true, false]) {
+    for (const inFlight of [1, 8]) {
+      const mode = `${keepAlive ? 'keep-alive' : 'new TLS connection/call'}, ${inFlight === 1 ? 'sequential' : '8 in flight'}`;
+      const r = await measure(load, servers, keepAlive, inFlight);
+      rows.push({ mode, goal: keepAlive ? 3 : 1.5, ...r });
+      process.stderr.write(`${mode}: funcd ${rate(r.funcd).toFixed(0)}/s, python ${rate(r.python).toFixed(0)}/s\n`);
+    }
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {
   const ca = await createTestCa();
   const root = await makeTempRoot('bench-minion-calls');
   const children: ChildProcess[] = [];
+  let load: LoadDriver | null = null;
   try {
     const files = await issueMinionCert(ca, 'bench.example.org', root);
-    await writeMinionConfs(root, { name: 'bench.example.org', listenAddr: FUNCD.host, port: FUNCD.port, extra: { log_level: 'INFO' } });
-    const funcd = await startChild(process.execPath, [path.join(top, 'bin/funcd')], { ...process.env, FUNC_ROOT: root }, /serving\.\.\./);
-    children.push(funcd);
-    children.push(await startChild('python3', [path.join(top, 'bench/py/ping_server.py'), PYTHON.host, String(PYTHON.port), files.keyPath, files.certPath, files.caPath], process.env, /ready/));
+    await writeMinionConfs(root, { name: 'bench.example.org', listenAddr: '127.0.3.200', port: 51234, extra: { log_level: 'INFO' } });
+    const servers = await startServers(root, files, children);
     await new Promise((r) => setTimeout(r, 1000));
-    const idleRss = rssMb(funcd.pid!);
-    const creds: PingCreds = loadTlsMaterial({ key: path.join(ca.caDir, 'certmaster.key'), cert: path.join(ca.caDir, 'certmaster.crt'), ca: files.caPath });
-    const rows: Row[] = [];
-    for (const keepAlive of [true, false]) {
-      for (const inFlight of [1, 8]) {
-        const mode = `${keepAlive ? 'keep-alive' : 'new TLS connection/call'}, ${inFlight === 1 ? 'sequential' : '8 in flight'}`;
-        const r = await measure(creds, keepAlive, inFlight);
-        rows.push({ mode, ...r, goal: keepAlive ? 3 : 1.5 });
-        process.stderr.write(`${mode}: funcd ${r.funcd.toFixed(0)}/s, python ${r.python.toFixed(0)}/s\n`);
-      }
-    }
-    printTable(rows, idleRss, rssMb(funcd.pid!));
+    const idleRss = rssMb(servers[0].pid);
+    // the caller is certmaster's own key pair (as func's overlord on the CA host), the same for both servers
+    load = new LoadDriver({ key: path.join(ca.caDir, 'certmaster.key'), cert: path.join(ca.caDir, 'certmaster.crt'), ca: files.caPath });
+    const rows = await runModes(load, servers);
+    printTable(rows, idleRss, rssMb(servers[0].pid));
   } finally {
+    load?.stop();
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
     await removeTempRoot(root);

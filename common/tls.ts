@@ -75,18 +75,23 @@ export function fingerprint256(der: Uint8Array): string {
  * ACL key and the SHA-256 fingerprint. Parsed certificates are remembered (LRU, by fingerprint).
  */
 export function peerIdentity(cert: { raw: Uint8Array; subject?: { CN?: string | string[] } }, address: string): PeerIdentity {
-  const fp = fingerprint256(cert.raw);
+  return { ...remembered(fingerprint256(cert.raw), () => cert), address };
+}
+
+/** The identity of the certificate with fingerprint `fp` from the LRU cache, or parsed from `cert()` and cached. */
+function remembered(fp: string, cert: () => { raw: Uint8Array; subject?: { CN?: string | string[] } }): CertIdentity {
   let id = cache.get(fp);
   if (id !== undefined) {
     cache.delete(fp); // refresh its place in the LRU order
   } else {
-    const cn = commonNameOf(cert);
-    const hash = subjectHash(cert.raw);
+    const c = cert();
+    const cn = commonNameOf(c);
+    const hash = subjectHash(c.raw);
     id = { cn, subjectHash: hash, key: identityKey(cn, hash), fingerprint256: fp };
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   }
   cache.set(fp, id);
-  return { ...id, address };
+  return id;
 }
 
 /** The subject CN as Node parsed it (the first one when there are several), or from the DER when not given. */
@@ -101,11 +106,14 @@ export function remoteAddressOf(socket: Socket): string {
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }
 
-/** The identity of the peer of a TLS connection, or null when it sent no certificate. */
+/**
+ * The identity of the peer of a TLS connection, or null when it sent no certificate. A known certificate is
+ * recognised by the fingerprint OpenSSL computes; only a new one is converted with getPeerCertificate().
+ */
 export function peerIdentityFromSocket(socket: tls.TLSSocket): PeerIdentity | null {
-  const cert = socket.getPeerCertificate(false);
-  if (!cert || !cert.raw) return null;
-  return peerIdentity(cert, remoteAddressOf(socket));
+  const x509 = socket.getPeerX509Certificate();
+  if (x509 === undefined) return null;
+  return { ...remembered(x509.fingerprint256, () => socket.getPeerCertificate(false)), address: remoteAddressOf(socket) };
 }
 
 /** The identity given to callers of a plain-HTTP server (certmaster): no certificate, just the address. */

@@ -80,6 +80,10 @@ export function readAclDir(dir: string): { table: Map<string, string[]>; signatu
   return { table, signature };
 }
 
+/** Bounds of the decision cache (callers choose method names, so it must not grow without limit). */
+const MAX_CACHED_PEERS = 1024;
+const MAX_CACHED_METHODS = 1024;
+
 function compile(table: AclTable): CompiledEntry[] {
   return [...table].map(([hostKey, methods]) => ({
     hostKey, hostRe: fnmatchToRegExp(hostKey), methods: [...methods], methodRes: methods.map((m) => fnmatchToRegExp(m)),
@@ -89,6 +93,7 @@ function compile(table: AclTable): CompiledEntry[] {
 /**
  * One minion's ACL. `load()` reads the directory (throws ConfigError on a malformed line); `allows()` re-reads
  * it when something changed (at most once per checkIntervalMs) and, while a file is malformed, throws that error.
+ * Decisions are remembered per (peer key, method) until the next load.
  */
 export class MinionAcl {
   private readonly dir: string;
@@ -98,6 +103,7 @@ export class MinionAcl {
   private signature = '';
   private lastCheck = 0;
   private failure: ConfigError | null = null;
+  private decisions = new Map<string, Map<string, boolean>>();
 
   constructor(options: AclOptions) {
     this.dir = options.dir;
@@ -108,6 +114,7 @@ export class MinionAcl {
   /** Reads the ACL files now; throws ConfigError when one is malformed (funcd then refuses to start). */
   load(): void {
     this.lastCheck = Date.now();
+    this.decisions = new Map();
     try {
       const { table, signature } = readAclDir(this.dir);
       if (this.overrideKey !== null) table.set(this.overrideKey, ['*', ...(table.get(this.overrideKey) ?? [])]);
@@ -144,6 +151,22 @@ export class MinionAcl {
   allows(peerKey: string, method: string): boolean {
     this.refresh();
     if (this.failure) throw this.failure;
+    let byMethod = this.decisions.get(peerKey);
+    if (byMethod === undefined) {
+      if (this.decisions.size >= MAX_CACHED_PEERS) this.decisions.clear();
+      byMethod = new Map();
+      this.decisions.set(peerKey, byMethod);
+    }
+    let allowed = byMethod.get(method);
+    if (allowed === undefined) {
+      allowed = this.match(peerKey, method);
+      if (byMethod.size >= MAX_CACHED_METHODS) byMethod.clear();
+      byMethod.set(method, allowed);
+    }
+    return allowed;
+  }
+
+  private match(peerKey: string, method: string): boolean {
     for (const entry of this.entries) {
       if (!entry.hostRe.test(peerKey)) continue;
       if (entry.methodRes.some((re) => re.test(method))) return true;

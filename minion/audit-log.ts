@@ -45,15 +45,32 @@ function reprInto(v: WireValue, out: string[], budget: { left: number }): void {
 
 /** The params of a call as Python would print the list, cut to `max` characters ("..." marks a cut). */
 export function abbreviateParams(params: WireValue[], max = 200): string {
+  if (params.length === 0) return '[]';
   const out: string[] = [];
   reprInto(params, out, { left: max + 1 });
   const text = out.join('');
   return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
+const CONTROL = /[\x00-\x1f\x7f]/g;
+const CONTROL_OR_SPACE = /[\x00-\x20\x7f]/g;
+const HAS_CONTROL_OR_SPACE = /[\x00-\x20\x7f]/;
+
 /** Caller-supplied text made safe for one log line (control characters, and spaces if `word`, become "?"). */
 function safe(s: string, word = false): string {
-  return s.replace(word ? /[\x00-\x20\x7f]/g : /[\x00-\x1f\x7f]/g, '?');
+  if (word && !HAS_CONTROL_OR_SPACE.test(s)) return s;
+  return s.replace(word ? CONTROL_OR_SPACE : CONTROL, '?');
+}
+
+/** "<ip> <CN> <hash> " of a caller, remembered per identity object (one per connection). */
+const callerPrefixes = new WeakMap<PeerIdentity, string>();
+function callerPrefix(peer: PeerIdentity): string {
+  let prefix = callerPrefixes.get(peer);
+  if (prefix === undefined) {
+    prefix = `${peer.address} ${safe(peer.cn)} ${peer.subjectHash} `;
+    callerPrefixes.set(peer, prefix);
+  }
+  return prefix;
 }
 
 function timestamp(ms: number): string {
@@ -89,7 +106,7 @@ export class AuditLog {
     if (this.fd === null) return;
     const now = Date.now();
     if (now !== this.lastMs) { this.lastMs = now; this.lastStamp = timestamp(now); }
-    this.pending.push(`${this.lastStamp} - ${peer.address} ${safe(peer.cn)} ${peer.subjectHash} ${safe(method, true)} called with ${abbreviateParams(params)}\n`);
+    this.pending.push(`${this.lastStamp} - ${callerPrefix(peer)}${safe(method, true)} called with ${abbreviateParams(params)}\n`);
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), BATCH_MS);
       this.timer.unref();

@@ -52,7 +52,7 @@ export function createCallHandler(parts: CallHandlerParts): CallHandler {
     if (COMPLETION_PROBES.has(method)) return parts.registry.allHandlerNames();
     parts.audit.record(peer, method, request.params);
     if (isAsync) return submitJob(parts, method, request.params, ctx.peer);
-    return parts.dispatcher.call(method, request.params, { peer, signal: ctx.signal, onProgress: ctx.onProgress });
+    return parts.dispatcher.call(method, request.params, ctx); // ctx itself: its signal is made only if a method asks
   };
 }
 

@@ -43,14 +43,27 @@ function abortError(reason: unknown): FuncError {
   return reason === undefined ? asFuncError(new Error('call aborted')) : asFuncError(reason);
 }
 
+/** What a method's signal comes from: the caller's context, or the AbortController of a call with a deadline. */
+interface SignalSource { readonly signal: AbortSignal }
+
+function isThenable(v: unknown): v is PromiseLike<WireValue> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function callName(r: ResolvedMethod): string {
+  return `${r.module}.${r.method}()`;
+}
+
 /** Dispatches calls to the modules of one registry; one instance per minion, safe for concurrent calls. */
 export class Dispatcher {
   private readonly options: DispatchOptions;
   private readonly log: Logger;
+  private readonly inventory: () => Record<string, string[]>;
 
   constructor(options: DispatchOptions) {
     this.options = options;
     this.log = options.log ?? silentLogger;
+    this.inventory = () => options.registry.inventory();
   }
 
   /**
@@ -76,44 +89,57 @@ export class Dispatcher {
     throw new ModuleNotFoundError(moduleName, registry.unavailableReason(moduleName));
   }
 
-  private contextFor(r: ResolvedMethod, ctx: DispatchContext, signal: AbortSignal): ModuleContext {
-    const { registry, root, minionName, jobs } = this.options;
+  private contextFor(r: ResolvedMethod, ctx: DispatchContext, signalOf: SignalSource): ModuleContext {
+    const { root, minionName, jobs } = this.options;
     return createModuleContext({
-      loaded: r.loaded, root, minionName, jobs, signal,
+      loaded: r.loaded, root, minionName, jobs, signalOf,
       caller: ctx.peer, jobId: ctx.jobId ?? null, log: ctx.log ?? this.log, onProgress: ctx.onProgress,
-      inventory: () => registry.inventory(),
+      inventory: this.inventory,
     });
   }
 
-  /** Runs the method under the deadline and the caller's signal; the method's signal aborts on either. */
+  /** Runs the method under the deadline (if any) and the caller's signal; the method's signal aborts on either. */
   private execute(r: ResolvedMethod, values: WireValue[], ctx: DispatchContext): Promise<WireValue> {
     const seconds = r.definition.timeout ?? this.options.callTimeoutSec ?? 0;
-    const where = `${r.module}.${r.method}()`;
+    if (!(seconds > 0)) return this.run(r, values, ctx, ctx);
     const controller = new AbortController();
-    return new Promise<WireValue>((resolve, reject) => {
-      const onCallerAbort = (): void => controller.abort(ctx.signal.reason);
-      const onAbort = (): void => { done(); reject(abortError(controller.signal.reason)); };
-      const timer = seconds > 0
-        ? setTimeout(() => controller.abort(new TimeoutError(`${where} did not finish within ${seconds} s`)), seconds * 1000)
-        : undefined;
-      const done = (): void => {
-        clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onCallerAbort);
-        controller.signal.removeEventListener('abort', onAbort);
-      };
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-      if (ctx.signal.aborted) { onCallerAbort(); return; }
-      ctx.signal.addEventListener('abort', onCallerAbort, { once: true });
-      Promise.resolve()
-        .then(() => r.definition.run(values, this.contextFor(r, ctx, controller.signal)))
-        .then((v) => { done(); resolve(v === undefined ? null : v); },
-          (err: unknown) => { done(); reject(this.failure(where, err)); });
+    const timer = setTimeout(() => controller.abort(new TimeoutError(`${callName(r)} did not finish within ${seconds} s`)), seconds * 1000);
+    const caller = ctx.signal;
+    const onCallerAbort = (): void => controller.abort(caller.reason);
+    if (caller.aborted) onCallerAbort(); else caller.addEventListener('abort', onCallerAbort, { once: true });
+    return this.run(r, values, ctx, controller).finally(() => {
+      clearTimeout(timer);
+      caller.removeEventListener('abort', onCallerAbort);
     });
   }
 
-  private failure(where: string, err: unknown): FuncError {
+  /**
+   * Runs the method with the signal of `source` and rejects as soon as that signal aborts, whether or not the
+   * method notices. A method that answers synchronously needs no abort listener at all.
+   */
+  private run(r: ResolvedMethod, values: WireValue[], ctx: DispatchContext, source: SignalSource): Promise<WireValue> {
+    const signal = source.signal;
+    if (signal.aborted) return Promise.reject(abortError(signal.reason));
+    let result: WireValue | PromiseLike<WireValue> | undefined;
+    try {
+      result = r.definition.run(values, this.contextFor(r, ctx, source));
+    } catch (err) {
+      return Promise.reject(this.failure(r, err));
+    }
+    if (!isThenable(result)) return Promise.resolve(result === undefined ? null : result);
+    const pending = result;
+    return new Promise<WireValue>((resolve, reject) => {
+      const onAbort = (): void => reject(abortError(signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+      pending.then(
+        (v) => { signal.removeEventListener('abort', onAbort); resolve(v === undefined ? null : v); },
+        (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(this.failure(r, err)); });
+    });
+  }
+
+  private failure(r: ResolvedMethod, err: unknown): FuncError {
     const wrapped = asFuncError(err);
-    if (wrapped !== err) this.log.error(`${where} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    if (wrapped !== err) this.log.error(`${callName(r)} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     return wrapped;
   }
 }

@@ -20,7 +20,8 @@ export interface ContextSource {
   root: string;
   minionName: string;
   caller: PeerIdentity;
-  signal: AbortSignal;
+  /** whose `signal` the method gets (read only when the method asks for it) */
+  signalOf: { readonly signal: AbortSignal };
   jobId: string | null;
   log: Logger;
   jobs?: JobsView;
@@ -76,29 +77,52 @@ const noJobs = (): never => { throw new JobError('no job store in this process')
 /** The jobs view of a process without a job store: every method throws JobError. */
 export const absentJobsView: JobsView = { status: noJobs, tail: noJobs, progress: noJobs, list: noJobs, cancel: noJobs };
 
-/** Builds the context for one call. Options are read on first use only, so calls that never look pay nothing. */
+/**
+ * One call's context, an object of a class so that making one per call allocates no closures. The options file
+ * is found and read, and the signal fetched, on first use only, so calls that never look pay nothing.
+ */
+class CallModuleContext implements ModuleContext {
+  readonly log: Logger;
+  readonly caller: PeerIdentity;
+  readonly jobId: string | null;
+  readonly minion: { name: string; root: string };
+  readonly jobs: JobsView;
+  readonly inventory: () => Record<string, string[]>;
+  private cached: ModuleOptions | null = null;
+
+  constructor(private readonly src: ContextSource) {
+    this.log = src.log;
+    this.caller = src.caller;
+    this.jobId = src.jobId;
+    this.minion = { name: src.minionName, root: src.root };
+    this.jobs = src.jobs ?? absentJobsView;
+    this.inventory = src.inventory;
+  }
+
+  get options(): ModuleOptions {
+    const { loaded, root } = this.src;
+    const schema = loaded?.definition.options;
+    return (this.cached ??= loaded && schema ? readModuleOptions(moduleOptionsFile(loaded, root), schema, root) : {});
+  }
+
+  get signal(): AbortSignal {
+    return this.src.signalOf.signal;
+  }
+
+  async saveOptions(values: ModuleOptions): Promise<ModuleOptions> {
+    const { loaded, root } = this.src;
+    if (!loaded) throw new ModuleError('system methods have no options file');
+    this.cached = { ...this.options, ...values };
+    writeModuleOptions(moduleOptionsFile(loaded, root), this.cached);
+    return this.cached;
+  }
+
+  progress(event: ProgressEvent): void {
+    try { this.src.onProgress?.(event); } catch (err) { this.log.debug(`progress listener failed: ${(err as Error).message}`); }
+  }
+}
+
+/** Builds the context for one call (see CallModuleContext). */
 export function createModuleContext(src: ContextSource): ModuleContext {
-  const schema = src.loaded?.definition.options;
-  const file = src.loaded ? moduleOptionsFile(src.loaded, src.root) : null;
-  let options: ModuleOptions | null = null;
-  const current = (): ModuleOptions => (options ??= schema && file ? readModuleOptions(file, schema, src.root) : {});
-  return {
-    log: src.log,
-    get options() { return current(); },
-    async saveOptions(values) {
-      if (!file) throw new ModuleError('system methods have no options file');
-      options = { ...current(), ...values };
-      writeModuleOptions(file, options);
-      return options;
-    },
-    progress(event) {
-      try { src.onProgress?.(event); } catch (err) { src.log.debug(`progress listener failed: ${(err as Error).message}`); }
-    },
-    signal: src.signal,
-    caller: src.caller,
-    jobId: src.jobId,
-    minion: { name: src.minionName, root: src.root },
-    jobs: src.jobs ?? absentJobsView,
-    inventory: src.inventory,
-  };
+  return new CallModuleContext(src);
 }

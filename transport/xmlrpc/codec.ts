@@ -1,11 +1,16 @@
 // XML-RPC codec: strict decoding of methodCall/methodResponse documents (saxes, with size, depth and
 // element limits) into WireValues, and encoding of calls, responses and faults in Python's layout.
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { isUtf8 } from 'node:buffer';
+import { createRequire } from 'node:module';
+import type { SaxesTagPlain } from 'saxes';
 import { PayloadTooLargeError, ProtocolError } from '../../common/errors.js';
 import type { CallRequest, WireStruct, WireValue } from '../types.js';
 import { decodeScalar, isScalarTag } from './scalars.js';
 
 export { encodeCall, encodeResponse, encodeFault, type EncodeOptions } from './encoder.js';
+
+// saxes is CommonJS: loaded with require(), as importing CommonJS through the ESM loader costs a few MB of RSS
+const { SaxesParser } = createRequire(import.meta.url)('saxes') as typeof import('saxes');
 
 /** Hard limits applied while decoding; breaking one gives PayloadTooLargeError. */
 export interface CodecLimits {
@@ -58,8 +63,10 @@ interface Frame {
   items: WireValue[] | undefined;
 }
 
-/** Merges partial limits over DEFAULT_LIMITS. */
+/** Merges partial limits over DEFAULT_LIMITS (complete limits are returned as they are). */
 export function resolveLimits(limits?: Partial<CodecLimits>): CodecLimits {
+  if (limits === undefined) return DEFAULT_LIMITS;
+  if (limits.maxBytes !== undefined && limits.maxDepth !== undefined && limits.maxElements !== undefined) return limits as CodecLimits;
   return { ...DEFAULT_LIMITS, ...limits };
 }
 
@@ -104,15 +111,25 @@ function documentText(xml: string | Uint8Array, maxBytes: number): string {
     return xml;
   }
   if (xml.length > maxBytes) throw new PayloadTooLargeError(`XML-RPC: document of ${xml.length} bytes exceeds the limit of ${maxBytes} bytes`);
-  const head = Buffer.from(xml.buffer, xml.byteOffset, Math.min(xml.length, 200)).toString('latin1');
-  const declared = /^(?:\xEF\xBB\xBF)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase();
-  if (declared && /^(iso-8859-1|latin-?1|l1)$/.test(declared)) return Buffer.from(xml.buffer, xml.byteOffset, xml.length).toString('latin1');
+  const bytes = Buffer.from(xml.buffer, xml.byteOffset, xml.length);
+  const declared = declaredEncoding(bytes);
+  if (declared && /^(iso-8859-1|latin-?1|l1)$/.test(declared)) return bytes.toString('latin1');
   if (declared && !/^(utf-?8|us-ascii|ascii)$/.test(declared)) throw new ProtocolError(`XML-RPC: unsupported document encoding '${declared}'`);
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(xml);
-  } catch {
-    throw new ProtocolError('XML-RPC: document is not valid UTF-8');
-  }
+  if (!isUtf8(bytes)) throw new ProtocolError('XML-RPC: document is not valid UTF-8');
+  return bytes.toString('utf8', hasUtf8Bom(bytes) ? 3 : 0);
+}
+
+const HEAD_BYTES = 200;
+
+/** The encoding named by the XML declaration, lower-cased; undefined when there is none (most documents). */
+function declaredEncoding(bytes: Buffer): string | undefined {
+  if (bytes.lastIndexOf('encoding', HEAD_BYTES) < 0) return undefined; // searches the head only, backwards
+  const head = bytes.toString('latin1', 0, HEAD_BYTES);
+  return /^(?:\xEF\xBB\xBF)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase();
+}
+
+function hasUtf8Bom(bytes: Buffer): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }
 
 /** Builds the frames of one document from parser events, enforcing structure, depth and element limits. */
@@ -160,21 +177,40 @@ class DocumentReader {
   }
 }
 
+/**
+ * A saxes parser with its listeners, kept between documents: building one per document costs more than
+ * parsing a small call. saxes resets itself after close(); a parser stopped by an error is never reused.
+ */
+class DocumentParser {
+  readonly parser = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
+  reader: DocumentReader | null = null;
+  readonly where = (): string => `(line ${this.parser.line}, column ${this.parser.column})`;
+
+  constructor() {
+    const p = this.parser;
+    p.on('error', (err) => { throw new ProtocolError(`XML-RPC: malformed XML: ${err.message}`); });
+    p.on('doctype', () => { throw new ProtocolError(`XML-RPC: a DOCTYPE is not allowed ${this.where()}`); });
+    // (an 'opentagstart' listener to name the element here slows saxes down fourfold)
+    p.on('attribute', (attr) => { throw new ProtocolError(`XML-RPC: unexpected attribute '${attr.name}' ${this.where()}`); });
+    p.on('opentag', (tag: SaxesTagPlain) => this.reader!.open(tag.name));
+    p.on('text', (t) => this.reader!.text(t));
+    p.on('cdata', (t) => this.reader!.text(t));
+    p.on('closetag', () => this.reader!.close());
+  }
+}
+
+let idleParser: DocumentParser | null = null;
+
 /** Parses a whole document; returns the root frame (items = params, value = fault, name = methodName). */
 function parseDocument(xml: string | Uint8Array, limits: CodecLimits, rootTag: string): Frame {
   const text = documentText(xml, limits.maxBytes);
-  const parser = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
-  const where = () => `(line ${parser.line}, column ${parser.column})`;
-  const reader = new DocumentReader(limits, rootTag, where);
-  parser.on('error', (err) => { throw new ProtocolError(`XML-RPC: malformed XML: ${err.message}`); });
-  parser.on('doctype', () => { throw new ProtocolError(`XML-RPC: a DOCTYPE is not allowed ${where()}`); });
-  // (an 'opentagstart' listener to name the element here slows saxes down fourfold)
-  parser.on('attribute', (attr) => { throw new ProtocolError(`XML-RPC: unexpected attribute '${attr.name}' ${where()}`); });
-  parser.on('opentag', (tag: SaxesTagPlain) => reader.open(tag.name));
-  parser.on('text', (t) => reader.text(t));
-  parser.on('cdata', (t) => reader.text(t));
-  parser.on('closetag', () => reader.close());
-  parser.write(text).close();
+  const doc = idleParser ?? new DocumentParser();
+  idleParser = null; // taken: a document that throws leaves it out of use
+  const reader = new DocumentReader(limits, rootTag, doc.where);
+  doc.reader = reader;
+  doc.parser.write(text).close();
+  doc.reader = null;
+  idleParser = doc;
   return reader.result();
 }
 

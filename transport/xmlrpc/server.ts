@@ -12,11 +12,12 @@ import { anonymousPeer, peerIdentityFromSocket, remoteAddressOf, serverTlsOption
 import type {
   CallContext, CallHandler, CallRequest, ListenAddress, PeerIdentity, TlsMaterial, TransportServer, WireValue,
 } from '../types.js';
-import { decodeCall, encodeFault, encodeResponse, resolveLimits, type CodecLimits } from './codec.js';
+import { decodeCall, encodeFault, encodeResponse, resolveLimits, type CodecLimits, type EncodeOptions } from './codec.js';
+import { ConnectionContext } from './connection.js';
 import { funcErrorToWire, type WireOutcome } from './faults.js';
+import { acceptsGzip, collectBody, gunzipBody, wantsKeepAlive } from './request.js';
 
 const gzip = promisify(zlib.gzip);
-const gunzip = promisify(zlib.gunzip);
 
 /** Replies larger than this are gzip-compressed for clients that accept it (as func's server did). */
 export const GZIP_THRESHOLD = 1400;
@@ -59,36 +60,13 @@ export interface XmlRpcServerOptions {
  */
 type Framing = 'keep-alive' | 'silent-close' | 'close';
 
-/** Whether the client explicitly asked to keep the connection (compat §11: only then is it kept). */
-function wantsKeepAlive(req: http.IncomingMessage): boolean {
-  const c = req.headers.connection;
-  return typeof c === 'string' && c.toLowerCase().split(',').some((t) => t.trim() === 'keep-alive');
-}
-
-function acceptsGzip(req: http.IncomingMessage): boolean {
-  const a = req.headers['accept-encoding'];
-  return typeof a === 'string' && a.split(',').some((t) => /^\s*gzip\s*(;\s*q=(1|0?\.\d*[1-9]\d*)\s*)?$/i.test(t));
-}
-
-/** Collects the request body, refusing it as soon as it passes `limit` bytes (the rest is never read). */
-function collectBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (err?: Error) => {
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      if (err) { req.pause(); reject(err); } else resolve(Buffer.concat(chunks, size));
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) done(new PayloadTooLargeError(`request body exceeds the limit of ${limit} bytes`));
-      else chunks.push(chunk);
-    };
-    const onEnd = () => done();
-    const onError = (err: Error) => done(new ConnectionError(`request aborted: ${err.message}`));
-    const onClose = () => done(new ConnectionError('request aborted by the client'));
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-  });
+/** Runs the handler; a synchronous throw becomes a rejection. */
+function invoke(handler: CallHandler, request: CallRequest, ctx: CallContext): Promise<WireValue> {
+  try {
+    return Promise.resolve(handler(request, ctx));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** Serves XML-RPC calls to one handler; see XmlRpcServerOptions. */
@@ -97,9 +75,12 @@ export class XmlRpcServer implements TransportServer {
   private readonly limits: CodecLimits;
   private readonly log: Logger;
   private readonly errorToWire: (err: unknown) => WireOutcome;
+  private readonly encodeOptions: EncodeOptions;
+  private readonly announceClose: RegExp;
   private readonly sockets = new Set<Socket>();
-  private readonly calls = new Set<AbortController>();
-  private readonly identities = new WeakMap<Socket, PeerIdentity>();
+  /** the context of each connection that made a request, kept until it closes */
+  private readonly connections = new WeakMap<Socket, ConnectionContext>();
+  private readonly open = new Set<ConnectionContext>();
   private bound: ListenAddress | null = null;
   private accepted = 0;
 
@@ -108,6 +89,8 @@ export class XmlRpcServer implements TransportServer {
     this.limits = resolveLimits(options.limits);
     this.log = options.log ?? silentLogger;
     this.errorToWire = options.errorToWire ?? funcErrorToWire;
+    this.encodeOptions = { bigint: options.bigint ?? 'fault', maxDepth: this.limits.maxDepth };
+    this.announceClose = options.announceCloseTo ?? /^Python-xmlrpc\//;
     const requestTimeout = options.requestTimeoutMs ?? 60_000;
     const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
     const httpOptions: http.ServerOptions = {
@@ -148,7 +131,7 @@ export class XmlRpcServer implements TransportServer {
 
   /** Stops listening, aborts running calls and closes every connection, idle or busy. */
   async stop(): Promise<void> {
-    for (const call of this.calls) call.abort(new ConnectionError('the server is stopping'));
+    for (const conn of this.open) conn.abort('the server is stopping');
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
@@ -175,7 +158,7 @@ export class XmlRpcServer implements TransportServer {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.serve(req, res).catch((err: unknown) => {
       this.log.error(`XML-RPC request from ${remoteAddressOf(req.socket)} failed: ${(err as Error).message}`);
-      if (!res.headersSent) this.reply(res, 500, 'text/plain', Buffer.from('Internal error\n'), 'close');
+      if (!res.headersSent) this.reply(res, 500, 'text/plain', 'Internal error\n', 'close');
       else res.destroy();
     });
   }
@@ -184,82 +167,82 @@ export class XmlRpcServer implements TransportServer {
     const framing = this.framingOf(req);
     if (req.url !== '/' && req.url !== '/RPC2') return this.refuse(req, res, 404, 'No such page', framing);
     if (req.method !== 'POST') return this.refuse(req, res, 501, 'Unsupported method', framing);
-    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-    if (!['identity', 'gzip', 'x-gzip'].includes(encoding)) {
+    const encoding = req.headers['content-encoding']?.toLowerCase().trim() ?? 'identity';
+    if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
       return this.refuse(req, res, 415, `Content-Encoding ${encoding} is not supported`, 'close');
     }
     if (Number(req.headers['content-length']) > this.limits.maxBytes) {
       return this.refuse(req, res, 413, `Request body exceeds the limit of ${this.limits.maxBytes} bytes`, 'close');
     }
-    const call = new AbortController();
-    this.calls.add(call);
-    res.once('close', () => {
-      this.calls.delete(call);
-      if (!res.writableFinished) call.abort(new ConnectionError('the caller went away'));
-    });
+    const conn = this.contextOf(req.socket);
     let body: Buffer;
     try {
       body = await collectBody(req, this.limits.maxBytes);
-      if (encoding !== 'identity') body = await this.gunzipBody(body);
+      if (encoding !== 'identity') body = await gunzipBody(body, this.limits.maxBytes);
     } catch (err) {
       if (err instanceof PayloadTooLargeError) return this.refuse(req, res, 413, err.message, 'close');
       if (err instanceof ConnectionError) return void res.destroy();
       return this.refuse(req, res, 400, 'Request body is not valid gzip', 'close');
     }
-    const xml = await this.answer(body, this.peerOf(req.socket), call);
-    await this.sendXml(req, res, xml, framing);
+    const xml = await this.answer(body, conn);
+    if (Buffer.byteLength(xml) > GZIP_THRESHOLD && acceptsGzip(req)) {
+      this.reply(res, 200, 'text/xml', await gzip(Buffer.from(xml, 'utf8')), framing, true);
+    } else {
+      this.reply(res, 200, 'text/xml', xml, framing);
+    }
   }
 
   private framingOf(req: http.IncomingMessage): Framing {
     if (wantsKeepAlive(req)) return 'keep-alive';
-    const announce = this.options.announceCloseTo ?? /^Python-xmlrpc\//;
-    return announce.test(req.headers['user-agent'] ?? '') ? 'close' : 'silent-close';
+    return this.announceClose.test(req.headers['user-agent'] ?? '') ? 'close' : 'silent-close';
   }
 
-  private async gunzipBody(body: Buffer): Promise<Buffer> {
-    try {
-      return await gunzip(body, { maxOutputLength: this.limits.maxBytes });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new PayloadTooLargeError(`gzip request body inflates beyond the limit of ${this.limits.maxBytes} bytes`);
-      }
-      throw err;
-    }
+  /** The context of a connection's calls, made at its first request; its signal aborts when it closes. */
+  private contextOf(socket: Socket): ConnectionContext {
+    const known = this.connections.get(socket);
+    if (known !== undefined) return known;
+    const conn = new ConnectionContext(this.identify(socket));
+    this.connections.set(socket, conn);
+    this.open.add(conn);
+    socket.once('close', () => {
+      this.open.delete(conn);
+      conn.abort('the caller went away');
+    });
+    return conn;
   }
 
-  private peerOf(socket: Socket): PeerIdentity {
-    let peer = this.identities.get(socket);
-    if (peer === undefined) {
-      peer = this.options.tls ? peerIdentityFromSocket(socket as TLSSocket) ?? anonymousPeer(remoteAddressOf(socket))
-        : anonymousPeer(remoteAddressOf(socket));
-      this.identities.set(socket, peer);
-    }
-    return peer;
+  private identify(socket: Socket): PeerIdentity {
+    return this.options.tls ? peerIdentityFromSocket(socket as TLSSocket) ?? anonymousPeer(remoteAddressOf(socket))
+      : anonymousPeer(remoteAddressOf(socket));
   }
 
   /** The response document for one request body: the handler's value, or a Fault / REMOTE_ERROR list. */
-  private async answer(body: Buffer, peer: PeerIdentity, call: AbortController): Promise<string> {
-    const ctx: CallContext = { peer, signal: call.signal };
+  private async answer(body: Buffer, conn: ConnectionContext): Promise<string> {
     let request: CallRequest;
     try {
       request = decodeCall(body, this.limits);
     } catch (err) {
-      this.log.debug(`bad XML-RPC request from ${ctx.peer.address}: ${(err as Error).message}`);
+      this.log.debug(`bad XML-RPC request from ${conn.peer.address}: ${(err as Error).message}`);
       return this.errorDocument(err);
     }
     try {
-      const value = await this.runHandler(request, ctx, call);
-      return encodeResponse(value, { bigint: this.options.bigint ?? 'fault', maxDepth: this.limits.maxDepth });
+      const ms = this.options.callTimeoutMs ?? 0;
+      const value = await (ms > 0 ? this.runWithDeadline(request, conn, ms) : invoke(this.handler, request, conn));
+      return encodeResponse(value, this.encodeOptions);
     } catch (err) {
       return this.errorDocument(err);
     }
   }
 
-  /** Runs the handler; with callTimeoutMs, a call still running at the deadline is aborted and answered with TimeoutError. */
-  private runHandler(request: CallRequest, ctx: CallContext, call: AbortController): Promise<WireValue> {
-    const run = Promise.resolve().then(() => this.handler(request, ctx));
-    const ms = this.options.callTimeoutMs ?? 0;
-    if (ms <= 0) return run;
+  /**
+   * Runs the handler with its own signal (aborted by the connection's, or at the deadline); a call still running
+   * after `ms` is answered with a TimeoutError.
+   */
+  private runWithDeadline(request: CallRequest, conn: ConnectionContext, ms: number): Promise<WireValue> {
+    const call = new AbortController();
+    const connection = conn.signal;
+    const onClose = (): void => call.abort(connection.reason);
+    if (connection.aborted) onClose(); else connection.addEventListener('abort', onClose, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -268,7 +251,11 @@ export class XmlRpcServer implements TransportServer {
         reject(err);
       }, ms);
     });
-    return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
+    const run = invoke(this.handler, request, { peer: conn.peer, signal: call.signal });
+    return Promise.race([run, deadline]).finally(() => {
+      clearTimeout(timer);
+      connection.removeEventListener('abort', onClose);
+    });
   }
 
   /** Encodes an error with errorToWire; a mapper or encoder that fails still yields a Fault. */
@@ -282,25 +269,19 @@ export class XmlRpcServer implements TransportServer {
     }
   }
 
-  private async sendXml(req: http.IncomingMessage, res: http.ServerResponse, xml: string, framing: Framing): Promise<void> {
-    let body = Buffer.from(xml, 'utf8');
-    let zipped = false;
-    if (body.length > GZIP_THRESHOLD && acceptsGzip(req)) {
-      body = await gzip(body);
-      zipped = true;
-    }
-    this.reply(res, 200, 'text/xml', body, framing, zipped);
-  }
-
   private refuse(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string, framing: Framing): void {
     if (framing === 'keep-alive') req.resume(); // the unread body is discarded so the connection can serve the next request
-    this.reply(res, status, 'text/plain', Buffer.from(`${text}\n`), framing, false);
+    this.reply(res, status, 'text/plain', `${text}\n`, framing, false);
   }
 
-  /** Writes a response framed as `framing` (see Framing). */
-  private reply(res: http.ServerResponse, status: number, type: string, body: Buffer, framing: Framing, zipped = false): void {
+  /**
+   * Writes a response framed as `framing` (see Framing). Head and a string body leave in one write (Node joins
+   * them only for strings), so a reply is one TLS record and one TCP segment.
+   */
+  private reply(res: http.ServerResponse, status: number, type: string, body: string | Buffer, framing: Framing, zipped = false): void {
     if (res.destroyed) return;
-    const headers: http.OutgoingHttpHeaders = { 'Content-Type': type, 'Content-Length': body.length };
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const headers: http.OutgoingHttpHeaders = { 'Content-Type': type, 'Content-Length': length };
     if (zipped) headers['Content-Encoding'] = 'gzip';
     if (framing !== 'keep-alive') res.shouldKeepAlive = false;
     if (framing === 'silent-close') res.removeHeader('Connection'); // Node then closes after the response, unannounced
