@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import yargs from 'yargs';
 import { FuncError } from '../../common/errors.js';
 import { funcRoot, FuncPaths, rooted } from '../../common/paths.js';
 import { minionLogger, startMinion } from '../daemon.js';
@@ -14,7 +13,8 @@ const PROG = 'funcd';
 const ROOT_NOTE = 'All of func\'s absolute paths (/etc/func, /etc/pki/certmaster, /var/lib/func, /var/log/func, /run) '
   + 'resolve under $FUNC_ROOT when it is set.';
 
-function parser(argv: string[]) {
+async function parser(argv: string[]) {
+  const { default: yargs } = await import('yargs');
   return yargs(argv).scriptName(PROG).version(false)
     .usage(`${PROG} [daemon] [--daemon] [--config FILE] [--list-modules] [--info] [--version]`)
     .option('daemon', { type: 'boolean', default: false, describe: 'detach and run in the background (pid in $FUNC_ROOT/run/funcd.pid)' })
@@ -95,7 +95,12 @@ function reportError(err: unknown): void {
 
 /** Entry point of bin/funcd. */
 export async function main(argv: string[]): Promise<void> {
-  const args = await parser(argv).parseAsync();
+  // the plain daemon start (systemd's) needs no option parser: yargs stays unloaded, the idle daemon smaller
+  if (argv.length === 0) {
+    try { await serve(funcRoot(), undefined, undefined, false); } catch (err) { reportError(err); }
+    return;
+  }
+  const args = await (await parser(argv)).parseAsync();
   const extra = args._.map(String).filter((a) => a !== 'daemon');
   if (extra.length) {
     process.stderr.write(`${PROG}: unknown argument: ${extra.join(' ')} (see funcd --help)\n`);
