@@ -40,18 +40,38 @@ function checkLines(text: string, file: string): void {
   });
 }
 
+const KEY_LINE = /^(\s*[^=:\s#;[][^=:]*?\s*[=:])(.*)$/;
+
+/**
+ * A value as func's (Python ConfigParser) parser reads it: up to a `;` that follows whitespace, trimmed, with
+ * quotes, `#` and other `;` kept. The `ini` package would cut at any `;`/`#` and unquote, so it parses the
+ * sections and keys while each value travels as a placeholder into `values`.
+ */
+function protectValue(value: string, values: string[]): string {
+  const commentAt = value.search(/\s;/);
+  values.push((commentAt === -1 ? value : value.slice(0, commentAt)).trim());
+  return ` @${values.length - 1}`;
+}
+
 /** Parses INI text; exported for tests and for files that are not on disk. */
 export function parseIni(text: string, file = '<string>'): RawIni {
   checkLines(text, file);
+  const values: string[] = [];
   // join continuation lines onto their key's value, as func's yum-derived parser does
-  const joined = text.replace(/\r?\n[ \t]+(?=\S)/g, ' ');
-  const parsed = ini.parse(joined) as Record<string, unknown>;
+  const protectedText = text.replace(/\r?\n[ \t]+(?=\S)/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => (/^\s*[#;[]/.test(line) ? line : line.replace(KEY_LINE, (_m, key: string, value: string) => key.replace(/:$/, '=') + protectValue(value, values))))
+    .join('\n');
+  const valueOf = (v: unknown): string => {
+    const m = /^@(\d+)$/.exec(String(v ?? ''));
+    return m ? values[Number(m[1])]! : String(v ?? '').trim();
+  };
   const out: RawIni = {};
-  for (const [section, body] of Object.entries(parsed)) {
+  for (const [section, body] of Object.entries(ini.parse(protectedText) as Record<string, unknown>)) {
     if (body && typeof body === 'object') {
-      out[section] = Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k.trim(), String(v ?? '').trim()]));
+      out[section] = Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k.trim(), valueOf(v)]));
     } else {
-      (out[''] ??= {})[section] = String(body ?? '').trim();
+      (out[''] ??= {})[section] = valueOf(body);
     }
   }
   return out;

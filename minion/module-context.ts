@@ -34,7 +34,7 @@ export function moduleOptionsFile(mod: LoadedModule, root: string): string {
   return path.join(rooted(FuncPaths.moduleConfDir, root), `${mod.definition.optionsFile ?? mod.name}.conf`);
 }
 
-/** The raw [main] values; a fully quoted value keeps its quotes, as func's parser keeps them. */
+/** The raw [main] values (quotes kept, as func's parser keeps them). */
 function readRawMain(file: string): Record<string, string> {
   let text: string;
   try {
@@ -43,15 +43,7 @@ function readRawMain(file: string): Record<string, string> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ConfigError(`cannot read module options file ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const main = { ...(parseIni(text, file).main ?? {}) };
-  let section = '';
-  for (const line of text.split(/\r?\n/)) {
-    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
-    if (header) { section = (header[1] as string).trim(); continue; }
-    const quoted = /^\s*([^=:\s#;][^=:]*?)\s*[=:]\s*((["']).*\3)\s*$/.exec(line);
-    if (section === 'main' && quoted && (quoted[1] as string) in main) main[quoted[1] as string] = quoted[2] as string;
-  }
-  return main;
+  return { ...(parseIni(text, file).main ?? {}) };
 }
 
 /** Reads a module's options: the file's [main] section typed by the schema, defaults for what is missing. */

@@ -29,9 +29,7 @@ export class GroupsFile {
         throw new ConfigError(`cannot read groups file ${file}: ${(err as Error).message}`, { cause: err });
       }
     }
-    // members may be separated by ";", which the INI reader would take for a comment: escape it
-    const escaped = text.replace(/^([^#;\n][^=\n]*=)(.*)$/gm, (_m, key: string, value: string) => key + value.replace(/;/g, '\\;'));
-    for (const [section, body] of Object.entries(parseIni(escaped, file))) {
+    for (const [section, body] of Object.entries(parseIni(text, file))) {
       if (section === '') continue;
       const name = section.trim().toLowerCase();
       const members = parseMemberList(body.host ?? '');

@@ -43,6 +43,11 @@ describe('common/config', () => {
     expect(parseIni('[main]\nforce_async = command.run,\n   yumcmd.update\n').main!.force_async).to.equal('command.run, yumcmd.update');
   });
 
+  it("reads values as func's parser does: quotes, '#' and ';' kept, a ';' after whitespace starts a comment", () => {
+    const main = parseIni('[main]\ns = "this is a string"\nhosts = a;b,c\nhash = web#1\nnote = kept ; dropped\ncolon: yes\nempty =\n').main!;
+    expect(main).to.deep.equal({ s: '"this is a string"', hosts: 'a;b,c', hash: 'web#1', note: 'kept', colon: 'yes', empty: '' });
+  });
+
   it('names the file and line of a malformed line', () => {
     const file = write('bad.conf', '[main]\nlisten_port = 1\nthis line has no equals sign\n');
     expect(() => loadConfig({ listen_port: opt('int', 0) }, file)).to.throw(ConfigError, /bad\.conf:3: malformed line/);
