@@ -1,13 +1,31 @@
 // Test fleet for the overlord's integration tests: one real certmaster CA (the overlord's FUNC_ROOT) and real
-// funcd processes on 127.0.0.2, 127.0.0.3, … port 51234, each in its own FUNC_ROOT with a signed certificate.
+// funcd processes on 127.0.0.2, 127.0.0.3, … on one free port picked per fleet (written to the overlord's
+// overlord.conf as listen_port), each in its own FUNC_ROOT with a signed certificate.
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { createTestCa, issueMinionCert, writeMinionConfs, type TestCa } from '../helpers/pki.js';
 import { spawnBin, waitForOutput, type BinProcess } from '../helpers/processes.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 
-/** The minion port every fleet member listens on. */
-export const FLEET_PORT = 51234;
+/** A port free on every fleet address: the kernel's pick for 127.0.0.2, checked on the other addresses. */
+async function pickFleetPort(names: readonly string[]): Promise<number> {
+  const tryListen = (host: string, port: number): Promise<number | null> => new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(null));
+    srv.listen(port, host, () => {
+      const got = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(got));
+    });
+  });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await tryListen(names[0] ?? '127.0.0.2', 0);
+    if (port === null) continue;
+    const others = await Promise.all(names.slice(1).map((n) => tryListen(n, port)));
+    if (others.every((p) => p !== null)) return port;
+  }
+  throw new Error(`no port free on every fleet address (${names.join(', ')})`);
+}
 
 /** One minion of the fleet. */
 export interface FleetMinion {
@@ -24,6 +42,8 @@ export interface Fleet {
   readonly minions: FleetMinion[];
   /** the overlord's environment for bin/func */
   readonly env: Record<string, string>;
+  /** the port every fleet member listens on (the overlord's listen_port) */
+  readonly port: number;
   start(name: string): Promise<void>;
   stop(name: string): Promise<void>;
   /** stops every minion and removes every temp dir */
@@ -38,15 +58,17 @@ async function startMinionProcess(m: FleetMinion): Promise<void> {
 
 /**
  * Creates the CA, signs a certificate for every name (all of them become targets), writes each minion's
- * confs (listen_addr = its name, port 51234) and starts funcd for every name in `running` (default: all).
+ * confs (listen_addr = its name, one free port shared by all) and starts funcd for every name in `running` (default: all).
  */
 export async function startFleet(names: readonly string[], options: { running?: readonly string[]; minionConf?: Record<string, string> } = {}): Promise<Fleet> {
   const ca = await createTestCa();
   const minions: FleetMinion[] = [];
+  const port = await pickFleetPort(names);
+  await writeIniFile(path.join(ca.root, 'etc/func/overlord.conf'), `[main]\nlisten_port = ${port}\n`);
   for (const name of names) {
     const root = await makeTempRoot(`func-minion-${name}`);
     await issueMinionCert(ca, name, root);
-    await writeMinionConfs(root, { name, listenAddr: name, port: FLEET_PORT, extra: options.minionConf });
+    await writeMinionConfs(root, { name, listenAddr: name, port, extra: options.minionConf });
     minions.push({ name, root, proc: null });
   }
   const find = (name: string): FleetMinion => {
@@ -55,7 +77,7 @@ export async function startFleet(names: readonly string[], options: { running?: 
     return m;
   };
   const fleet: Fleet = {
-    ca, root: ca.root, minions, env: { FUNC_ROOT: ca.root },
+    ca, root: ca.root, minions, port, env: { FUNC_ROOT: ca.root },
     start: (name) => startMinionProcess(find(name)),
     async stop(name) {
       const m = find(name);
@@ -82,4 +104,9 @@ export async function writeRootFile(fleet: Fleet, rel: string, text: string): Pr
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, text);
   return file;
+}
+
+async function writeIniFile(file: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, text);
 }

@@ -1,4 +1,4 @@
-// The Overlord API against real funcd processes on 127.0.0.2–4 (port 51234) with a real certmaster CA:
+// The Overlord API against real funcd processes on 127.0.0.2–4 (one free port per fleet) with a real certmaster CA:
 // typed outcomes, streaming, the func-style proxy, deadlines, unreachable hosts and minion identity checks.
 import { expect } from 'chai';
 import fs from 'node:fs/promises';
@@ -83,7 +83,7 @@ describe('Overlord API with real minions', function () {
 
   it('reports a host that misses the deadline as a timeout at the deadline, the others unaffected', async () => {
     const o = overlord('127.0.0.[2-4]');
-    const client = getTransport('xmlrpc').createClient({ port: 51234, tls: await loadCredentials(fleet.root, o.conf), keepAlive: true });
+    const client = getTransport('xmlrpc').createClient({ port: fleet.port, tls: await loadCredentials(fleet.root, o.conf), keepAlive: true });
     try {
       const started = Date.now();
       const at = new Map<string, number>();

@@ -1,4 +1,4 @@
-// bin/func and bin/func-transmit as whole processes against real funcd minions on 127.0.0.2–4 (port 51234)
+// bin/func and bin/func-transmit as whole processes against real funcd minions on 127.0.0.2–4 (one free port per fleet)
 // and a real certmaster CA: ping, call (JSON, exclusion, groups), list_minions, copyfile, getfile, failures.
 import { expect } from 'chai';
 import crypto from 'node:crypto';
@@ -160,7 +160,7 @@ describe('func CLI with real minions', function () {
     const echo = await transmit({ clients: ['127.0.0.2', '127.0.0.3'], module: 'test', method: 'echo', parameters: { one: 1, too: 2 } });
     expect(JSON.parse(echo.stdout)).to.deep.equal({ '127.0.0.2': { one: 1, too: 2 }, '127.0.0.3': { one: 1, too: 2 } });
     const urls = await transmit({ clients: '127.0.0.2', module: 'local', method: 'utils.list_minions' });
-    expect(JSON.parse(urls.stdout)).to.deep.equal(['https://127.0.0.2:51234']);
+    expect(JSON.parse(urls.stdout)).to.deep.equal([`https://127.0.0.2:${fleet.port}`]);
   });
 
   it('func-transmit gives func\'s error object and exit 1 when nothing matches', async () => {
