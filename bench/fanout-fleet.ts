@@ -1,8 +1,10 @@
 // The benchmark's fleet: a certmaster CA and up to 1,000 minion roots (each with its own signed key pair and
 // minion.conf) on 127.0.1.x, 127.0.2.x, 127.0.4.x, 127.0.5.x port 51234. Kept in a cache directory between runs.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createCsr } from '../certmaster/csr.js';
 import { generatePrivateKey } from '../certmaster/keys.js';
 import { createTestCa, openTestStore, writeMinionConfs } from '../test/helpers/pki.js';
@@ -38,7 +40,8 @@ async function issue(store: Awaited<ReturnType<typeof openTestStore>>, caPem: st
 }
 
 /** Loads the cached fleet, or makes it (about 45 ms per minion: one CA signature each). */
-export async function prepareFleet(n: number, log: (s: string) => void): Promise<BenchFleet> {
+export async function prepareFleet(n: number, log: (s: string) => void, cacheDir: string = CACHE_DIR): Promise<BenchFleet> {
+  const CACHE_DIR = cacheDir;
   const marker = path.join(CACHE_DIR, `fleet-${n}.json`);
   try {
     return JSON.parse(await fs.readFile(marker, 'utf8')) as BenchFleet;
@@ -64,4 +67,27 @@ export async function writeSizeGroups(fleet: BenchFleet, sizes: readonly number[
   const text = sizes.map((s) => `[n${s}]\nhost = ${fleet.minions.slice(0, s).map((m) => m.name).join(',')}\n`).join('\n');
   await fs.mkdir(path.join(fleet.caRoot, 'etc/func'), { recursive: true });
   await fs.writeFile(path.join(fleet.caRoot, 'etc/func/groups'), text);
+}
+
+/** Starts the fleet's minions, `perProcess` to a process (bench/minion-host.ts); resolves when all answer. */
+export async function startMinionHosts(fleet: BenchFleet, perProcess: number, cacheDir: string = CACHE_DIR): Promise<ChildProcess[]> {
+  const hostScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'minion-host.js');
+  const procs: ChildProcess[] = [];
+  for (let i = 0; i < fleet.minions.length; i += perProcess) {
+    const list = path.join(cacheDir, `host-${i / perProcess}.json`);
+    await fs.writeFile(list, JSON.stringify(fleet.minions.slice(i, i + perProcess)));
+    const child = spawn(process.execPath, [hostScript, list], { stdio: ['ignore', 'pipe', 'inherit'] });
+    procs.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => { if (String(d).startsWith('ready')) resolve(); });
+      child.once('exit', (code) => reject(new Error(`minion host ${i / perProcess} exited (${code})`)));
+    });
+  }
+  return procs;
+}
+
+/** Stops what startMinionHosts started. */
+export async function stopMinionHosts(procs: readonly ChildProcess[]): Promise<void> {
+  for (const h of procs) h.kill('SIGTERM');
+  await Promise.all(procs.map((h) => new Promise((r) => (h.exitCode !== null ? r(null) : h.once('exit', r)))));
 }

@@ -1,7 +1,7 @@
 // Fan-out benchmark: test.ping to N = 10, 100, 1,000 real minions (4 processes × 250 on loopback) from our CLI and
 // API (cold, and warm over keep-alive), beside a func-style Python caller (new TLS connection per host; serial and
 // 8 forks) and bare TLS handshakes, all in one run. Writes bench/results/fanout.json and fanout.png.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { readOverlordConf } from '../common/config-files.js';
 import { chooseCredentials } from '../overlord/credentials.js';
 import { Overlord } from '../overlord/overlord.js';
-import { CACHE_DIR, prepareFleet, writeSizeGroups, type BenchFleet } from './fanout-fleet.js';
+import { CACHE_DIR, prepareFleet, startMinionHosts, stopMinionHosts, writeSizeGroups, type BenchFleet } from './fanout-fleet.js';
 import { plotFanout } from './fanout-plot.js';
 import { timeTlsFloor } from './fanout-tls-floor.js';
 
@@ -27,21 +27,6 @@ export interface Measurement { caller: string; n: number; seconds: number[]; med
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
-}
-
-async function startHosts(fleet: BenchFleet): Promise<ChildProcess[]> {
-  const procs: ChildProcess[] = [];
-  for (let i = 0; i < fleet.minions.length; i += PER_PROCESS) {
-    const list = path.join(CACHE_DIR, `host-${i / PER_PROCESS}.json`);
-    await fs.writeFile(list, JSON.stringify(fleet.minions.slice(i, i + PER_PROCESS)));
-    const child = spawn(process.execPath, [path.join(top, 'dist/bench/minion-host.js'), list], { stdio: ['ignore', 'pipe', 'inherit'] });
-    procs.push(child);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => { if (String(d).startsWith('ready')) resolve(); });
-      child.once('exit', (code) => reject(new Error(`minion host ${i / PER_PROCESS} exited (${code})`)));
-    });
-  }
-  return procs;
 }
 
 /** A cold Overlord (no connection open yet) at its default concurrency (overlord.conf forks = 64) or `concurrency`. */
@@ -134,7 +119,7 @@ async function main(): Promise<void> {
   const fleet = await prepareFleet(Math.max(...SIZES), log);
   await writeSizeGroups(fleet, SIZES);
   log(`starting ${fleet.minions.length} minions in ${Math.ceil(fleet.minions.length / PER_PROCESS)} processes`);
-  const hosts = await startHosts(fleet);
+  const hosts = await startMinionHosts(fleet, PER_PROCESS);
   try {
     await timeApi(fleet, Math.max(...SIZES)); // warm the minions' code paths once, for every caller alike
     const ms = await runAll(fleet);
@@ -153,8 +138,7 @@ async function main(): Promise<void> {
     const plotted = plotFanout(ms, path.join(resultsDir, 'fanout.png'), log);
     if (!plotted) process.exitCode = 1;
   } finally {
-    for (const h of hosts) h.kill('SIGTERM');
-    await Promise.all(hosts.map((h) => new Promise((r) => (h.exitCode !== null ? r(null) : h.once('exit', r)))));
+    await stopMinionHosts(hosts);
   }
 }
 

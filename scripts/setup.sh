@@ -42,3 +42,4 @@ fi
 
 rm -rf dist
 npx tsc -p tsconfig.json
+node scripts/bundle.mjs

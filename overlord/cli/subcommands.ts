@@ -22,7 +22,7 @@ async function loadFile(file: string): Promise<Subcommand> {
 export async function loadSubcommands(dir: string = commandsDir): Promise<Subcommand[]> {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
   const all = await Promise.all(files.map((f) => loadFile(path.join(dir, f))));
-  return all.sort((a, b) => a.name.localeCompare(b.name));
+  return all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The subcommand called `name` (its file is the name with "_" → "-"), or null when there is none. */

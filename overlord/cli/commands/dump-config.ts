@@ -3,12 +3,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Argv } from 'yargs';
-import { peerIdentity } from '../../../common/tls.js';
 import { chooseCredentials } from '../../credentials.js';
 import type { CliContext, ParsedArgs, Subcommand } from '../context.js';
 
-function identityOf(certFile: string): string {
+async function identityOf(certFile: string): Promise<string> {
   try {
+    const { peerIdentity } = await import('../../../common/tls.js'); // loaded only here: func starts faster
     const id = peerIdentity({ raw: new crypto.X509Certificate(fs.readFileSync(certFile)).raw }, '');
     return id.key;
   } catch (err) {
@@ -27,7 +27,7 @@ const dumpConfig: Subcommand = {
     try {
       const { files, source } = await chooseCredentials(o.root, o.conf);
       lines.push(`credentials (${source}):`, `  key_file = ${files.key}`, `  cert_file = ${files.cert}`, `  ca_file = ${files.ca}`,
-        `  crl_file = ${files.crl ?? '(none)'}`, `  identity = ${identityOf(files.cert)}`);
+        `  crl_file = ${files.crl ?? '(none)'}`, `  identity = ${await identityOf(files.cert)}`);
     } catch (err) {
       lines.push(`credentials: ${(err as Error).message}`);
     }
