@@ -18,7 +18,7 @@ export const DEFAULT_TIMEOUT_SECONDS = 30;
 export interface OverlordOptions {
   /** FUNC_ROOT prefix of every config path (default: $FUNC_ROOT or "/") */
   readonly root?: string;
-  /** an alternate overlord.conf (func's -c/--conf) */
+  /** an alternate overlord.conf (func's -c/--conf), read as given: not looked up under the root */
   readonly config?: string;
   /** per-call deadline in seconds (default: overlord.conf socket_timeout, else 30); 0 = none */
   readonly timeout?: number;
@@ -60,7 +60,7 @@ export class Overlord {
    */
   constructor(readonly spec: string | readonly string[], readonly options: OverlordOptions = {}) {
     this.root = options.root ?? funcRoot();
-    this.conf = readOverlordConf(this.root, options.config ? rooted(options.config, this.root) : undefined);
+    this.conf = readOverlordConf(this.root, options.config);
     const cm = readCertmasterConf(this.root);
     this.targets = new TargetResolver({
       certroot: cm.certroot, peerroot: cm.peering ? cm.peerroot : undefined, certExtension: cm.cert_extension,

@@ -161,11 +161,19 @@ export class TargetResolver {
         if (!this.sources.allowUnknownMinions) this.sources.warn?.(`Cannot read certs dir: ${dir} and cannot use unknown minion`);
         return null;
       }
-      for (const e of entries) if (e.endsWith(suffix) && e.length > suffix.length) out.add(e.slice(0, -suffix.length));
+      for (const e of entries) {
+        if (!e.endsWith(suffix) || e.length <= suffix.length) continue;
+        // a name with control characters (a newline) would print as two hosts, or rewrite the terminal
+        if (CONTROL_CHARS.test(e)) this.sources.warn?.(`skipping ${JSON.stringify(e)} in ${dir}: control characters in a certificate file name`);
+        else out.add(e.slice(0, -suffix.length));
+      }
     }
     return out;
   }
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 function compileRegex(source: string): RegExp {
   try {

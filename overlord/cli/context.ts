@@ -4,11 +4,13 @@ import type { Argv } from 'yargs';
 import { funcRoot } from '../../common/paths.js';
 import { Overlord, type OverlordOptions } from '../overlord.js';
 
-/** The options given before the target. */
+/** The global options (given before the target, after it, or among the subcommand's options), checked. */
 export interface GlobalOptions {
   readonly timeout?: number;
   readonly exclude?: string;
+  /** an overlord.conf path, absolute, known to be readable */
   readonly conf?: string;
+  readonly forks?: number;
   readonly regex: boolean;
 }
 
@@ -43,7 +45,7 @@ export class CliContext {
   /** A new Overlord for the target (or `spec`), with the global options and `extra` applied. */
   overlord(extra: OverlordOptions = {}, spec: string = this.target): Overlord {
     const o = new Overlord(spec, {
-      root: this.root, config: this.global.conf, timeout: this.global.timeout, exclude: this.global.exclude,
+      root: this.root, config: this.global.conf, timeout: this.global.timeout, exclude: this.global.exclude, concurrency: this.global.forks,
       regex: this.global.regex, warn: (m) => this.io.err(`${m}\n`), ...stripUndefined(extra),
     });
     this.made.push(o);
