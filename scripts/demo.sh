@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `npm run demo`: the main job on an embedded default. A certmaster (autosign) and a funcd on loopback,
 # both under a throwaway FUNC_ROOT; the minion enrolls, then `func "*" call test ping` reaches it.
+# FUNC_BIN=DIR runs the commands installed in DIR (e.g. an `npm install -g --prefix` of the package) instead of bin/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+if [ -z "${FUNC_BIN:-}" ]; then bash scripts/setup.sh; fi
+BIN="${FUNC_BIN:-bin}"
 
 CM_PORT="${DEMO_CERTMASTER_PORT:-51235}"
 MINION_ADDR="${DEMO_MINION_ADDR:-127.0.0.1}"
+MINION_PORT="${DEMO_MINION_PORT:-51234}"
 export FUNC_ROOT="$(mktemp -d /tmp/func-demo.XXXXXX)"
 pids=()
 cleanup() {
@@ -33,25 +36,29 @@ cat > "$FUNC_ROOT/etc/func/minion.conf" <<CONF
 [main]
 minion_name = $MINION_ADDR
 listen_addr = $MINION_ADDR
-listen_port = 51234
+listen_port = $MINION_PORT
+CONF
+cat > "$FUNC_ROOT/etc/func/overlord.conf" <<CONF
+[main]
+listen_port = $MINION_PORT
 CONF
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0; sleep 0.1; done; echo "demo: nothing listens on $1:$2" >&2; return 1; }
 
 echo "== FUNC_ROOT=$FUNC_ROOT"
 echo "== starting certmaster on 127.0.0.1:$CM_PORT (autosign)"
-bin/certmaster > "$FUNC_ROOT/certmaster.out" 2>&1 & pids+=($!)
+"$BIN/certmaster" > "$FUNC_ROOT/certmaster.out" 2>&1 & pids+=($!)
 wait_port 127.0.0.1 "$CM_PORT"
-echo "== starting funcd as $MINION_ADDR:51234 (enrolls with certmaster first)"
-bin/funcd > "$FUNC_ROOT/funcd.out" 2>&1 & pids+=($!)
-wait_port "$MINION_ADDR" 51234
+echo "== starting funcd as $MINION_ADDR:$MINION_PORT (enrolls with certmaster first)"
+"$BIN/funcd" > "$FUNC_ROOT/funcd.out" 2>&1 & pids+=($!)
+wait_port "$MINION_ADDR" "$MINION_PORT"
 echo "== certmaster-ca --list-signed"
-bin/certmaster-ca --list-signed
+"$BIN/certmaster-ca" --list-signed
 echo "== certmaster-ca --list-cert-hash"
-bin/certmaster-ca --list-cert-hash
+"$BIN/certmaster-ca" --list-cert-hash
 echo '== func "*" call test ping'
-bin/func "*" call test ping
+"$BIN/func" "*" call test ping
 echo '== func "*" call --json test add 1 2'
-bin/func "*" call --json test add 1 2
+"$BIN/func" "*" call --json test add 1 2
 echo '== func "*" ping'
-bin/func "*" ping
+"$BIN/func" "*" ping

@@ -43,3 +43,4 @@ fi
 rm -rf dist
 npx tsc -p tsconfig.json
 node scripts/bundle.mjs
+node dist/tools/man-pages.js

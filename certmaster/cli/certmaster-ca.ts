@@ -80,7 +80,8 @@ async function run(action: Action, store: CertStore, hosts: string[]): Promise<n
   }
 }
 
-function parser(argv: string[]) {
+/** The command's option parser (also read by tools/man-pages.ts). */
+export function parser(argv: string[]) {
   const describe: Record<Action, string> = {
     list: 'list signing requests remaining',
     sign: 'sign requests of hosts specified (host globs)',

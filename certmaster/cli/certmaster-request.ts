@@ -7,7 +7,8 @@ import { packageVersion, reportError, ROOT_NOTE } from './cli-support.js';
 
 const PROG = 'certmaster-request';
 
-function parser(argv: string[]) {
+/** The command's option parser (also read by tools/man-pages.ts). */
+export function parser(argv: string[]) {
   return yargs(argv).scriptName(PROG).usage(`${PROG} [--hostname NAME] [--wait SECONDS]`)
     .option('hostname', { type: 'string', describe: 'the name to request a certificate for (default: minion_name, else found by route)' })
     .option('wait', { type: 'number', describe: 'give up after this many seconds (0 = one attempt; default: wait forever)' })

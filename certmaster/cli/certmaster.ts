@@ -11,7 +11,8 @@ import { packageVersion, reportError, ROOT_NOTE } from './cli-support.js';
 const PROG = 'certmaster';
 const LISTENING = /^certmaster listening on (\S+)$/m;
 
-function parser(argv: string[]) {
+/** The command's option parser (also read by tools/man-pages.ts). */
+export function parser(argv: string[]) {
   return yargs(argv).scriptName(PROG).usage(`${PROG} [--daemon] [--config FILE]`)
     .option('daemon', { type: 'boolean', default: false, describe: 'detach from the terminal and run in the background' })
     .option('config', { type: 'string', describe: 'certmaster.conf to use (default $FUNC_ROOT/etc/certmaster/certmaster.conf)' })

@@ -13,7 +13,8 @@ const PROG = 'funcd';
 const ROOT_NOTE = 'All of func\'s absolute paths (/etc/func, /etc/pki/certmaster, /var/lib/func, /var/log/func, /run) '
   + 'resolve under $FUNC_ROOT when it is set.';
 
-async function parser(argv: string[]) {
+/** The command's option parser (also read by tools/man-pages.ts). */
+export async function parser(argv: string[]) {
   const { default: yargs } = await import('yargs');
   return yargs(argv).scriptName(PROG).version(false)
     .usage(`${PROG} [daemon] [--daemon] [--config FILE] [--list-modules] [--info] [--version]`)

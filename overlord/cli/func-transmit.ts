@@ -76,12 +76,17 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Entry point of bin/func-transmit; sets process.exitCode. */
-export async function main(argv: string[]): Promise<void> {
-  const opts = await yargs(argv).scriptName('func-transmit').usage('$0 [--json|--yaml] < request > response')
+/** The command's option parser (also read by tools/man-pages.ts). */
+export function parser(argv: string[]) {
+  return yargs(argv).scriptName('func-transmit').usage('$0 [--json|--yaml] < request > response')
     .option('json', { alias: 'j', type: 'boolean', describe: 'request and response in JSON (the default)' })
     .option('yaml', { alias: 'y', type: 'boolean', describe: 'request and response in YAML (needs js-yaml)' })
-    .version(false).help().strict().parseAsync();
+    .version(false).help().strict();
+}
+
+/** Entry point of bin/func-transmit; sets process.exitCode. */
+export async function main(argv: string[]): Promise<void> {
+  const opts = await parser(argv).parseAsync();
   const text = await readStdin();
   let result: { code: number; response: JsonValue };
   let yaml: YamlLib | null = null;

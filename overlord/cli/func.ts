@@ -19,7 +19,7 @@ export function globalParser(argv: string[]): Argv {
   return addGlobalOptions(yargs(argv).scriptName('func').usage(USAGE).version(false)
     .parserConfiguration({ 'halt-at-non-option': true, 'parse-positional-numbers': false }))
     .option('version', { type: 'boolean', describe: 'print the version and exit' })
-    .epilogue(`Targets: globs separated by ";", @group, @group:glob, ~regex.\n\nSubcommands:\n${helpList}\n\n`
+    .epilogue(`Targets: globs separated by ";", @group, @group:glob, ~regex.\n\n${helpList ? `Subcommands:\n${helpList}\n\n` : ''}`
       + 'Global options may also follow the target or the subcommand. '
       + 'Run "func <target> <subcommand> --help" for a subcommand\'s options; "func completion" prints a bash completion script.')
     .completion('completion', async (_current, argv) => completions(argv as ParsedArgs, await loadSubcommands()))
