@@ -2,7 +2,8 @@
 // and every failure as a FuncError. ACLs and the `async.` prefix are the daemon's, before this is called.
 import { InvalidArgumentsError, MethodNotFoundError, ModuleNotFoundError, TimeoutError, asFuncError, FuncError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
-import { checkArgs, isStruct } from './arg-check.js';
+import { checkArgs } from './arg-check.js';
+import { evaluateFactQuery, factQueryParam, gatherFacts, parseFactQuery } from './fact-query.js';
 import { createModuleContext } from './module-context.js';
 import type { ModuleRegistry, ResolvedMethod } from './registry.js';
 import type { JobsView, ModuleContext } from './module-api.js';
@@ -73,12 +74,19 @@ export class Dispatcher {
    */
   async call(method: string, params: WireValue[], ctx: DispatchContext): Promise<WireValue> {
     const [moduleName, methodName] = splitMethodName(method);
-    if (isStruct(params[0]) && '__fact__' in params[0]) {
-      throw new InvalidArgumentsError('fact queries are not supported by this minion');
-    }
+    const query = factQueryParam(params);
+    if (query !== undefined) return this.callIfFactsHold(method, query, params.slice(1), ctx);
     const resolved = this.lookup(moduleName, methodName);
     const values = checkArgs(`${method}()`, resolved.definition.args, params);
     return this.execute(resolved, values, ctx);
+  }
+
+  /** func's fact-query reply: [{"__fact__": [false, facts]}], or [{"__fact__": [true, facts]}, result] after the call. */
+  private async callIfFactsHold(method: string, query: WireValue, params: WireValue[], ctx: DispatchContext): Promise<WireValue> {
+    const parsed = parseFactQuery(query);
+    const facts = await gatherFacts(this.options.registry);
+    if (!evaluateFactQuery(parsed, facts)) return [{ __fact__: [false, facts] }];
+    return [{ __fact__: [true, facts] }, await this.call(method, params, ctx)];
   }
 
   private lookup(moduleName: string, methodName: string): ResolvedMethod {

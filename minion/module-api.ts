@@ -171,6 +171,8 @@ export interface ModuleDefinition {
   readonly options?: Schema;
   /** the options file's base name (func uses the class name, e.g. "Test" → Test.conf); defaults to the module name */
   readonly optionsFile?: string;
+  /** facts this module contributes to func's fact queries (`func --filter "numCpus>2"`), read per query */
+  readonly facts?: () => Promise<WireStruct> | WireStruct;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method keeps its own argument tuple
   readonly methods: Readonly<Record<string, MethodDefinition<any>>>;
 }

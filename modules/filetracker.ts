@@ -5,6 +5,7 @@ import { constants as C } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { accepting, arg, defineModule, fromString, method, optional, type ModuleContext, type WireValue } from '../minion/module-api.js';
+import { grepMethod } from './lib/grep.js';
 import { rooted } from '../common/paths.js';
 import { fnmatch } from '../common/fnmatch.js';
 import { glob } from './lib/glob.js';
@@ -18,6 +19,20 @@ type Manifest = Map<string, number>;
 const globsArg = (what: string) => accepting(arg.string('file_name_globs', `Path or glob (or a list of them) to ${what}`), 'list');
 const flag = (name: string, description: string) => optional(accepting(fromString(arg.int(name, description)), 'boolean'), 0);
 const onOff = (name: string, description: string) => optional(accepting(fromString(arg.boolean(name, description)), 'int'), true);
+
+const inventory = method({
+  description: 'The tracked files: [path, mode, mtime, uid, gid, md5] lists (flatten false) or func\'s text report (flatten true)',
+  args: [
+    onOff('flatten', 'true: one text report for clean diffs; false: a list per file'),
+    onOff('checksum_enabled', 'false: skip the MD5 checksums ("N/A")'),
+  ],
+  example: 'func "*" call filetracker inventory false',
+  async run([flatten, checksumEnabled], ctx) {
+    const entries: Array<string | WireValue[]> = [];
+    for (const [name, scan] of await load(ctx)) entries.push(await describe(name, scan, Boolean(checksumEnabled)));
+    return flatten ? entries.map((e) => (typeof e === 'string' ? e : `\n${flat(e)}`)).join('') : entries;
+  },
+});
 
 export default defineModule({
   version: '0.0.1',
@@ -59,19 +74,8 @@ export default defineModule({
         return 1;
       },
     }),
-    inventory: method({
-      description: 'The tracked files: [path, mode, mtime, uid, gid, md5] lists (flatten false) or func\'s text report (flatten true)',
-      args: [
-        onOff('flatten', 'true: one text report for clean diffs; false: a list per file'),
-        onOff('checksum_enabled', 'false: skip the MD5 checksums ("N/A")'),
-      ],
-      example: 'func "*" call filetracker inventory false',
-      async run([flatten, checksumEnabled], ctx) {
-        const entries: Array<string | WireValue[]> = [];
-        for (const [name, scan] of await load(ctx)) entries.push(await describe(name, scan, Boolean(checksumEnabled)));
-        return flatten ? entries.map((e) => (typeof e === 'string' ? e : `\n${flat(e)}`)).join('') : entries;
-      },
-    }),
+    inventory,
+    grep: grepMethod('filetracker', [['inventory', (ctx) => inventory.run([false, false], ctx)]], 'first'),
   },
 });
 

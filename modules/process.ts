@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import { accepting, arg, defineModule, method, ModuleError, optional } from '../minion/module-api.js';
 import { findTool, runCommand } from './lib/run-command.js';
+import { grepMethod } from './lib/grep.js';
 import { memoryByProgram } from './process/mem.js';
 
 /** func's process module raises func.minion.codes.FuncException (an absolute import). */
@@ -15,25 +16,28 @@ const mem = method({
   run: () => memoryByProgram(),
 });
 
+const info = method({
+  description: 'ps output as a list of lines, each split into whitespace-separated tokens (func splits the command too)',
+  args: [optional(arg.string('flags', 'Flags for ps (several may be given, separated by spaces)'), '-auxh')],
+  example: 'func "*" call process info "-auxh"',
+  async run([flags], ctx) {
+    const args = flags.split(/\s+/).filter((f) => f.length > 0);
+    const r = await runCommand(await tool('ps'), args, { signal: ctx.signal, env: { ...process.env, LANG: 'C' } });
+    // ps warns about odd flag formats; warnings are not errors
+    if (r.stderr.trim() !== '' && !r.stderr.startsWith('Warning')) throw new ModuleError(r.stderr.split('\n')[0] ?? '', FUNC_EXCEPTION);
+    return r.stdout.split('\n').map((line) => line.split(/\s+/).filter((t) => t.length > 0)).filter((t) => t.length > 0);
+  },
+});
+
 export default defineModule({
   version: '0.0.1',
   apiVersion: '0.0.1',
   description: 'Process related reporting and control.',
   methods: {
-    info: method({
-      description: 'ps output as a list of lines, each split into whitespace-separated tokens (func splits the command too)',
-      args: [optional(arg.string('flags', 'Flags for ps (several may be given, separated by spaces)'), '-auxh')],
-      example: 'func "*" call process info "-auxh"',
-      async run([flags], ctx) {
-        const args = flags.split(/\s+/).filter((f) => f.length > 0);
-        const r = await runCommand(await tool('ps'), args, { signal: ctx.signal, env: { ...process.env, LANG: 'C' } });
-        // ps warns about odd flag formats; warnings are not errors
-        if (r.stderr.trim() !== '' && !r.stderr.startsWith('Warning')) throw new ModuleError(r.stderr.split('\n')[0] ?? '', FUNC_EXCEPTION);
-        return r.stdout.split('\n').map((line) => line.split(/\s+/).filter((t) => t.length > 0)).filter((t) => t.length > 0);
-      },
-    }),
+    info,
     mem,
     memory: { ...mem, description: 'Same as mem', example: 'func "*" call process memory' },
+    grep: grepMethod('process', [['info', (ctx) => info.run(['-auxh'], ctx)]]),
     kill: method({
       description: 'Sends a signal to one process with /bin/kill and returns its exit code (pid 0 and process groups are refused)',
       args: [

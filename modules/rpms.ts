@@ -1,5 +1,6 @@
 // Lists and verifies installed RPM packages through the `rpm` command (name epoch version release arch).
 import { arg, defineModule, fromString, method, ModuleError, opt, optional, type ModuleContext } from '../minion/module-api.js';
+import { grepMethod } from './lib/grep.js';
 import { fnmatchToRegExp } from '../common/fnmatch.js';
 import { findTool, runCommand } from './lib/run-command.js';
 
@@ -8,6 +9,15 @@ type Pkg = [name: string, epoch: number, version: string, release: string, arch:
 const QUERY_FORMAT = '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\n';
 
 const flattenArg = optional(fromString(arg.boolean('flatten', 'true: "name epoch version release arch" strings; false: 5-item lists')), true);
+
+const inventory = method({
+  description: 'Every installed package, sorted',
+  args: [flattenArg],
+  example: 'func "*" call rpms inventory',
+  async run([flatten], ctx) {
+    return shape(await packages('', ctx), flatten);
+  },
+});
 
 export default defineModule({
   version: '0.0.1',
@@ -20,14 +30,8 @@ export default defineModule({
   },
   available: async () => (await findTool('rpm')) ? true : 'rpm not found on PATH',
   methods: {
-    inventory: method({
-      description: 'Every installed package, sorted',
-      args: [flattenArg],
-      example: 'func "*" call rpms inventory',
-      async run([flatten], ctx) {
-        return shape(await packages('', ctx), flatten);
-      },
-    }),
+    inventory,
+    grep: grepMethod('rpms', [['inventory', (ctx) => inventory.run([true], ctx)]]),
     glob: method({
       description: 'Installed packages whose name matches a shell glob, sorted',
       args: [arg.string('pattern', 'Glob on the package name, e.g. "python*" ("" = all)'), flattenArg],

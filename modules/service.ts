@@ -1,6 +1,7 @@
 // Controls and lists system services: systemctl when systemd is PID 1, else the /etc/init.d scripts.
 // Caveat: start/stop/restart act on the real system; in a container with systemctl but no systemd the init scripts are used.
 import { arg, defineModule, InvalidArgumentsError, method, ModuleError, type ModuleContext } from '../minion/module-api.js';
+import { grepMethod } from './lib/grep.js';
 import { detectInitSystem, type ServiceBackend, type ServiceCommand } from './service/backend.js';
 import { systemdBackend } from './service/systemd.js';
 import { sysvBackend } from './service/sysv.js';
@@ -27,6 +28,20 @@ function control(command: ServiceCommand, description: string) {
   });
 }
 
+const get_enabled = method({
+  description: 'Services and where they are enabled: [name, ["0:off", …, "6:off"]] (init scripts) or [name, "on"|"off"] (systemd)',
+  args: [],
+  example: 'func "*" call service get_enabled',
+  run: async (_args, ctx) => (await backendFor()).enabled(ctx.signal),
+});
+
+const get_running = method({
+  description: 'Every service with its state and status output: [name, "running"|"dead"|"locked"|"stopped"|…, output]',
+  args: [],
+  example: 'func "*" call service get_running',
+  run: async (_args, ctx) => running(await backendFor(), ctx),
+});
+
 export default defineModule({
   version: '0.0.1',
   apiVersion: '0.0.1',
@@ -41,18 +56,9 @@ export default defineModule({
     restart: control('restart', 'Restarts a service; returns the exit code of the init system'),
     reload: control('reload', 'Reloads a service\'s configuration; returns the exit code of the init system'),
     status: control('status', 'Status of a service as its exit code (0 running, 3 stopped, per LSB)'),
-    get_enabled: method({
-      description: 'Services and where they are enabled: [name, ["0:off", …, "6:off"]] (init scripts) or [name, "on"|"off"] (systemd)',
-      args: [],
-      example: 'func "*" call service get_enabled',
-      run: async (_args, ctx) => (await backendFor()).enabled(ctx.signal),
-    }),
-    get_running: method({
-      description: 'Every service with its state and status output: [name, "running"|"dead"|"locked"|"stopped"|…, output]',
-      args: [],
-      example: 'func "*" call service get_running',
-      run: async (_args, ctx) => running(await backendFor(), ctx),
-    }),
+    get_enabled,
+    get_running,
+    grep: grepMethod('service', [['get_running', (ctx) => get_running.run([], ctx)], ['get_enabled', (ctx) => get_enabled.run([], ctx)]], 'first'),
     inventory: method({
       description: 'Both lists: {"running": get_running(), "enabled": get_enabled()}',
       args: [],

@@ -3,28 +3,32 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { arg, CommandFailedError, defineModule, InvalidArgumentsError, method, ModuleError } from '../minion/module-api.js';
+import { grepMethod } from './lib/grep.js';
 import { findTool, runCommand } from './lib/run-command.js';
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
+
+const list = method({
+  description: 'Every kernel parameter as "name = value" lines (sysctl -a)',
+  args: [],
+  example: 'func "*" call sysctl list',
+  async run(_args, ctx) {
+    const sysctl = await findTool('sysctl');
+    if (!sysctl) return walkProcSys();
+    // sysctl -a warns about unreadable keys on stderr and may exit non-zero; the lines are what counts
+    const r = await runCommand(sysctl, ['-a'], { signal: ctx.signal });
+    if (r.stdout.trim() === '') throw new ModuleError(`sysctl -a printed nothing (exit ${r.rc}): ${r.stderr.trim()}`);
+    return lines(r.stdout);
+  },
+});
 
 export default defineModule({
   version: '0.0.1',
   apiVersion: '0.0.1',
   description: 'Configure kernel parameters at runtime',
   methods: {
-    list: method({
-      description: 'Every kernel parameter as "name = value" lines (sysctl -a)',
-      args: [],
-      example: 'func "*" call sysctl list',
-      async run(_args, ctx) {
-        const sysctl = await findTool('sysctl');
-        if (!sysctl) return walkProcSys();
-        // sysctl -a warns about unreadable keys on stderr and may exit non-zero; the lines are what counts
-        const r = await runCommand(sysctl, ['-a'], { signal: ctx.signal });
-        if (r.stdout.trim() === '') throw new ModuleError(`sysctl -a printed nothing (exit ${r.rc}): ${r.stderr.trim()}`);
-        return lines(r.stdout);
-      },
-    }),
+    list,
+    grep: grepMethod('sysctl', [['list', (ctx) => list.run([], ctx)]]),
     get: method({
       description: 'The value of one parameter, as lines (sysctl -n NAME)',
       args: [arg.string('name', 'The name of a key to read from, e.g. kernel.ostype')],

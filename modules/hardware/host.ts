@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import type { WireStruct } from '../../minion/module-api.js';
+import { defaultRunlevel, formFactor } from './func-info.js';
 
 const MIB = 1024 * 1024;
 
@@ -80,6 +81,8 @@ export async function hostFacts(): Promise<WireStruct> {
     systemModel: (await read('/sys/class/dmi/id/product_name')) ?? '',
     selinux_enabled: sel.enabled,
     selinux_enforce: sel.enforce,
+    defaultRunlevel: await defaultRunlevel(),
+    formfactor: await formFactor(),
     disks: await disks(),
   };
 }

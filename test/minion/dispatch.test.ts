@@ -1,5 +1,6 @@
 // Tests of the Dispatcher over really loaded modules: lookup errors, argument errors, deadlines, aborts,
 // wrapping of foreign errors, and what a method's context carries.
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
@@ -98,9 +99,22 @@ describe('minion/dispatch', () => {
     expect(extra.message).to.equal('test.ping(): expects no arguments, got 1');
   });
 
-  it('refuses fact queries', async () => {
-    const err = await rejection(real.call('test.ping', { __fact__: ['AND', [['os', 'Fedora']]] }), InvalidArgumentsError);
-    expect(err.message).to.equal('fact queries are not supported by this minion');
+  it('runs a method behind a fact query only when the query holds on the minion\'s facts (func\'s __fact__ reply)', async () => {
+    const cpus = os.cpus().length;
+    const yes = await real.call('test.add', { __fact__: ['AND', [['numCpus__gte', cpus], ['kernel__contains', os.release().slice(0, 3)]]] }, 1, 2) as WireValue[];
+    expect(yes).to.have.length(2);
+    expect((yes[0] as { __fact__: [boolean, Record<string, WireValue>] }).__fact__[0]).to.equal(true);
+    expect((yes[0] as { __fact__: [boolean, Record<string, WireValue>] }).__fact__[1].numCpus).to.equal(cpus);
+    expect(yes[1]).to.equal(3);
+    const no = await real.call('test.add', { __fact__: ['OR', [['numCpus__gt', cpus], ['platform__iexact', 'no-such-arch']]] }, 1, 2) as WireValue[];
+    expect(no).to.have.length(1);
+    expect((no[0] as { __fact__: [boolean, unknown] }).__fact__[0]).to.equal(false);
+    const not = await real.call('test.ping', { __fact__: ['NOT', ['AND', [['numCpus__lt', 1]]]] }) as WireValue[];
+    expect(not[1]).to.equal(1);
+    const eq = await real.call('test.ping', { __fact__: ['AND', [['numCpus', String(cpus)], ['cpumodel__icontains', '']]] }) as WireValue[];
+    expect(eq[1]).to.equal(1);
+    const err = await rejection(real.call('test.ping', { __fact__: ['AND', [['os__regex', 'x']]] }), InvalidArgumentsError);
+    expect(err.message).to.match(/unknown operator "regex"/);
   });
 
   it("ends a call at the method's timeout and aborts its signal", async () => {

@@ -14,37 +14,45 @@ describe('hardware module', () => {
   before(async () => { h = await moduleHarness('hardware-test'); });
   after(async () => { await h.close(); });
 
-  it('info() reports CPUs, memory, OS and kernel as the OS sees them', async () => {
-    const info = await h.call('hardware.info') as Info;
-    expect(info.numCpus).to.equal(os.cpus().length).and.to.be.at.least(1);
-    expect(info.systemMemory).to.be.a('number').and.to.be.above(0);
-    expect(info.systemMemory).to.equal(Math.round(os.totalmem() / 1048576));
+  it('info() has func\'s keys, every value a string (Python str()), defaultRunlevel and formfactor included', async () => {
+    const info = await h.call('hardware.info', false) as Record<string, WireValue>;
+    expect(Object.keys(info).sort()).to.deep.equal(['bogomips', 'cpuModel', 'cpuSpeed', 'cpuVendor', 'defaultRunlevel', 'formfactor',
+      'kernelVersion', 'language', 'numCpus', 'os', 'platform', 'selinux_enabled', 'selinux_enforce', 'systemMemory', 'systemModel',
+      'systemSwap', 'systemVendor']);
+    for (const [k, v] of Object.entries(info)) expect(v, k).to.be.a('string');
+    expect(info.numCpus).to.equal(String(os.cpus().length));
+    expect(info.systemMemory).to.equal(String(Math.round(os.totalmem() / 1048576)));
     expect(info.kernelVersion).to.equal(os.release());
-    expect(info.hostname).to.equal(os.hostname());
-    expect(info.platform).to.equal(os.machine());
-    expect(info.os).to.be.a('string').that.is.not.empty;
-    expect(info.cpuModel).to.be.a('string');
-    expect(info.systemSwap).to.be.a('number');
+    expect(info.selinux_enabled).to.be.oneOf(['True', 'False']);
+    expect(info.defaultRunlevel).to.match(/^(\d|Unknown)$/);
+    expect(info.formfactor).to.be.a('string').that.is.not.empty;
   });
 
-  it('lists mounted block devices with their sizes', async () => {
-    const info = await h.call('hardware.info', false) as Info;
+  it('facts() keeps typed values and the extras (hostname, uptime, disks) out of info()', async () => {
+    const facts = await h.call('hardware.facts') as Info;
+    expect(facts.numCpus).to.equal(os.cpus().length);
+    expect(facts.systemMemory).to.equal(Math.round(os.totalmem() / 1048576));
+    expect(facts.hostname).to.equal(os.hostname());
+    expect(facts.platform).to.equal(os.machine());
+    expect(facts.uptime).to.be.a('number');
+    expect(facts.selinux_enabled).to.be.a('boolean');
     const mounts = (await fs.readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.startsWith('/dev/'));
-    expect(info.disks.length).to.equal(new Set(mounts.map((l) => l.split(' ')[1])).size);
-    for (const d of info.disks) {
+    expect(facts.disks.length).to.equal(new Set(mounts.map((l) => l.split(' ')[1])).size);
+    for (const d of facts.disks) {
       expect(Object.keys(d).sort()).to.deep.equal(['device', 'fstype', 'mount', 'size']);
       expect(d.size).to.be.a('number');
     }
-    expect(info).to.not.have.property('devices');
+    const info = await h.call('hardware.info') as Info;
+    for (const extra of ['hostname', 'uptime', 'disks']) expect(info).to.not.have.property(extra);
   });
 
-  it('lists one device per /sys/bus/pci entry', async () => {
+  it('lists one device per /sys/bus/pci entry, values as strings', async () => {
     const slots = await fs.readdir('/sys/bus/pci/devices').catch(() => [] as string[]);
     const info = await h.call('hardware.info', 'true') as Info;
     expect(info.devices!.map((d) => d.Slot)).to.deep.equal(slots.sort());
     for (const d of info.devices!) {
       expect(d.Bus).to.equal('pci');
-      expect(d.VendorID).to.be.a('number');
+      expect(d.VendorID).to.be.a('string');
     }
   });
 
@@ -54,11 +62,11 @@ describe('hardware module', () => {
     expect(decoded).to.deep.equal({ ok: true, value: info });
   });
 
-  it('inventory() drops bogomips and uptime, hal_info() is an empty struct', async () => {
+  it('inventory() drops bogomips, hal_info() is an empty struct', async () => {
     const inv = await h.call('hardware.inventory') as Info;
     expect(inv).to.not.have.property('bogomips');
     expect(inv).to.not.have.property('uptime');
-    expect(inv.numCpus).to.equal(os.cpus().length);
+    expect(inv.numCpus).to.equal(String(os.cpus().length));
     expect(inv.devices).to.be.an('array');
     expect(await h.call('hardware.hal_info')).to.deep.equal({});
   });

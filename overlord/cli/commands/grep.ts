@@ -23,6 +23,11 @@ function grepModules(inventory: Map<string, HostOutcome>, wanted: readonly strin
   return out;
 }
 
+/** A module's grep result without its empty lists (func's modules list every key they searched). */
+function withMatches(result: WireStruct): WireStruct {
+  return Object.fromEntries(Object.entries(result).filter(([, v]) => !(Array.isArray(v) && v.length === 0)));
+}
+
 const line = (host: string, o: HostOutcome, verbose: boolean): string =>
   (o.status === 'ok' && isStruct(o.value) ? (Object.keys(o.value).length ? renderValueText(host, o.value) : '') : renderHostText(host, o, verbose));
 
@@ -48,7 +53,10 @@ const grep: Subcommand = {
       const on = [...perHost].filter(([, mods]) => mods.includes(m)).map(([h]) => h);
       for (const [h, o] of await callEach(overlord, on, `${m}.grep`, [word])) {
         if (o.status !== 'ok') failed.set(h, o);
-        else if (isStruct(o.value) && Object.keys(o.value).length > 0) found.get(h)![m] = o.value;
+        else if (isStruct(o.value)) {
+          const hits = withMatches(o.value);
+          if (Object.keys(hits).length > 0) found.get(h)![m] = hits;
+        }
       }
     }
     const reporter = new ResultReporter({ format: 'text', verbose: args.verbose === true, io: ctx.io, hosts, render: line });
