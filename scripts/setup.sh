@@ -14,6 +14,7 @@ fi
 if [ "$need_debian" = full ]; then
   missing=()
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v zsh >/dev/null || missing+=(zsh)
   command -v rpmbuild >/dev/null || missing+=(rpm)
   command -v createrepo_c >/dev/null || missing+=(createrepo-c)
   command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)

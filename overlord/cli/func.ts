@@ -1,6 +1,7 @@
 // `func [global options] <target> <subcommand> [options] [args…]`: global options may come anywhere before "--";
 // the subcommand, found among the files of cli/commands/, parses the rest. Shell completion included.
 import fs from 'node:fs';
+import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { ConfigError, FuncError } from '../../common/errors.js';
 import { FuncPaths, funcRoot, rooted } from '../../common/paths.js';
@@ -21,15 +22,8 @@ export function globalParser(argv: string[]): Argv {
     .option('version', { type: 'boolean', describe: 'print the version and exit' })
     .epilogue(`Targets: globs separated by ";", @group, @group:glob, ~regex.\n\n${helpList ? `Subcommands:\n${helpList}\n\n` : ''}`
       + 'Global options may also follow the target or the subcommand. '
-      + 'Run "func <target> <subcommand> --help" for a subcommand\'s options; "func completion" prints a bash completion script.')
-    .completion('completion', async (_current, argv) => completions(argv as ParsedArgs, await loadSubcommands()))
+      + 'Run "func <target> <subcommand> --help" for a subcommand\'s options; "func completion [bash|zsh]" prints a shell completion script.')
     .help().alias('help', 'h').exitProcess(false).strict(false);
-}
-
-/** Completion words: subcommand names once a target is typed, else nothing. */
-function completions(argv: ParsedArgs, commands: readonly Subcommand[]): string[] {
-  const words = argv._.slice(1).map(String); // argv._ = ['func', …words typed so far]
-  return words.length === 2 ? commands.map((c) => c.name) : [];
 }
 
 function printVersion(io: CliIo): void {
@@ -76,13 +70,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (argv.some((a) => a === '--help' || a === '-h') && !argv.some((a) => !a.startsWith('-'))) {
     helpList = (await loadSubcommands()).map((c) => `  ${c.name.padEnd(14)}${c.describe}`).join('\n');
   }
+  if (argv[0] === '__complete' || argv[0] === '__refresh-completion-cache' || argv[0] === 'completion') return completion(argv, io);
   const line = splitCommandLine(argv);
-  if (line.words.length < 2 || line.words[0] === 'completion') {
+  if (line.words.length < 2) {
     const parser = globalParser(argv);
     const g = await parser.parseAsync() as unknown as ParsedArgs & { version?: boolean };
-    if (g.help || g['get-yargs-completions'] !== undefined) return 0;
+    if (g.help) return 0;
     if (g.version) { printVersion(io); return 0; }
-    if (line.words[0] === 'completion') { parser.showCompletionScript(); return 0; }
     io.err(`func: ${line.words.length === 0 ? 'no target given' : 'no subcommand given'}\nUsage: ${USAGE}\n`
       + 'Run "func --help" for the options and subcommands; see func(1).\n');
     return 2;
@@ -104,6 +98,29 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.err(`ERROR: ${err.message}\n`);
     return 1;
   }
+}
+
+/** `func completion [bash|zsh]`, and the hidden words the scripts run: `__complete WORD…`, `__refresh-completion-cache`. */
+async function completion(argv: string[], io: CliIo): Promise<number> {
+  const { BASH_SCRIPT, ZSH_SCRIPT, completeWords } = await import('./completion.js');
+  if (argv[0] === 'completion') {
+    const shell = argv[1] ?? 'bash';
+    if (shell !== 'bash' && shell !== 'zsh') { io.err(`func: no completion for "${shell}" (bash or zsh)\n`); return 2; }
+    io.out(shell === 'zsh' ? ZSH_SCRIPT : BASH_SCRIPT);
+    return 0;
+  }
+  const words = argv.slice(1);
+  const confAt = words.findIndex((w) => w === '-c' || w === '--conf');
+  const conf = confAt >= 0 && confAt + 1 < words.length - 1 ? path.resolve(words[confAt + 1]!) : undefined;
+  if (argv[0] === '__refresh-completion-cache') {
+    const { cacheFile, refreshCache } = await import('./completion-cache.js');
+    await refreshCache(funcRoot(), conf, cacheFile(funcRoot(), conf));
+    return 0;
+  }
+  const subcommands = await loadSubcommands();
+  const found = completeWords(words.length ? words : [''], { root: funcRoot(), conf, subcommands, parserOf: (c) => subcommandParser(c, []) });
+  io.out(found.map((w) => `${w}\n`).join(''));
+  return 0;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
