@@ -2,6 +2,7 @@
 // API (cold, and warm over keep-alive), beside a func-style Python caller (new TLS connection per host; serial and
 // 8 forks) and bare TLS handshakes, all in one run. Writes bench/results/fanout.json and fanout.png.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,13 +55,20 @@ async function timeApiWarm(fleet: BenchFleet, n: number, reps: number): Promise<
   }
 }
 
-function timeCli(fleet: BenchFleet, n: number): [number, number] {
+/** The CLI, cold: its saved TLS sessions removed first (or, with `second`, kept from a run just before). */
+function timeCli(fleet: BenchFleet, n: number, second = false): [number, number] {
+  rmSync(path.join(fleet.caRoot, 'var/lib/func/tls-sessions'), { recursive: true, force: true });
+  if (second) cliRun(fleet, n);
   const started = performance.now();
-  const r = spawnSync(process.execPath, [path.join(top, 'bin/func'), '-t', '60', `@n${n}`, 'call', '--json', 'test', 'ping'],
-    { env: { ...process.env, FUNC_ROOT: fleet.caRoot }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = cliRun(fleet, n);
   const seconds = (performance.now() - started) / 1000;
   const doc = JSON.parse(r.stdout || '{}') as Record<string, unknown>;
   return [seconds, Object.values(doc).filter((v) => v === 1).length];
+}
+
+function cliRun(fleet: BenchFleet, n: number) {
+  return spawnSync(process.execPath, [path.join(top, 'bin/func'), '-t', '60', `@n${n}`, 'call', '--json', 'test', 'ping'],
+    { env: { ...process.env, FUNC_ROOT: fleet.caRoot }, encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
 async function timePython(fleet: BenchFleet, n: number, forks: number): Promise<[number, number]> {
@@ -97,6 +105,7 @@ async function runAll(fleet: BenchFleet): Promise<Measurement[]> {
     out.push(await measure(`api, ${WIDE} in flight`, n, REPS[n]!, (k) => timeApi(fleet, k, WIDE)));
     out.push(await timeApiWarm(fleet, n, REPS[n]!));
     out.push(await measure('cli', n, REPS[n]!, (k) => timeCli(fleet, k)));
+    out.push(await measure('cli, second run', n, REPS[n]!, (k) => timeCli(fleet, k, true)));
     out.push(await measure('func-style forks 8', n, n >= 1000 ? 1 : 3, (k) => timePython(fleet, k, 8)));
     out.push(await measure('func-style serial', n, n >= 1000 ? 1 : 3, (k) => timePython(fleet, k, 1)));
   }
@@ -110,6 +119,7 @@ function ratios(ms: Measurement[]): Array<Record<string, number | string>> {
       n, 'api/tls-floor': at('api') / at('tls handshakes only'), 'serial/api': at('func-style serial') / at('api'),
       'serial/api-warm': at('func-style serial') / at('api warm'), 'forks8/api-warm': at('func-style forks 8') / at('api warm'), 'serial/cli': at('func-style serial') / at('cli'),
       'forks8/api': at('func-style forks 8') / at('api'), 'forks8/cli': at('func-style forks 8') / at('cli'),
+      'cli/cli-second-run': at('cli') / at('cli, second run'),
     };
   });
 }
@@ -124,7 +134,7 @@ async function main(): Promise<void> {
     await timeApi(fleet, Math.max(...SIZES)); // warm the minions' code paths once, for every caller alike
     const ms = await runAll(fleet);
     const table = ratios(ms);
-    for (const r of table) log(`  N=${r.n}: ours / bare TLS handshakes = ${Number(r['api/tls-floor']).toFixed(1)}× (API); func-style serial / warm API = ${Number(r['serial/api-warm']).toFixed(1)}×, forks 8 / warm API = ${Number(r['forks8/api-warm']).toFixed(1)}×; func-style serial / ours = ${Number(r['serial/api']).toFixed(1)}× (API), ${Number(r['serial/cli']).toFixed(1)}× (CLI); forks 8 / ours = ${Number(r['forks8/api']).toFixed(1)}× (API), ${Number(r['forks8/cli']).toFixed(1)}× (CLI)`);
+    for (const r of table) log(`  N=${r.n}: ours / bare TLS handshakes = ${Number(r['api/tls-floor']).toFixed(1)}× (API); func-style serial / warm API = ${Number(r['serial/api-warm']).toFixed(1)}×, forks 8 / warm API = ${Number(r['forks8/api-warm']).toFixed(1)}×; func-style serial / ours = ${Number(r['serial/api']).toFixed(1)}× (API), ${Number(r['serial/cli']).toFixed(1)}× (CLI); forks 8 / ours = ${Number(r['forks8/api']).toFixed(1)}× (API), ${Number(r['forks8/cli']).toFixed(1)}× (CLI); CLI first / second run (resumed TLS sessions) = ${Number(r['cli/cli-second-run']).toFixed(2)}×`);
     const api1000 = ms.find((m) => m.caller === 'api' && m.n === 1000)!.median;
     const warm1000 = ms.find((m) => m.caller === 'api warm' && m.n === 1000)!.median;
     const resultsDir = path.join(top, 'bench/results');

@@ -1,15 +1,17 @@
 // The programmatic overlord API (func's Overlord/Client): target a spec, call a method on every host
 // concurrently, stream per-host outcomes, run async jobs and read their status from any process.
+import path from 'node:path';
 import { readCertmasterConf, readOverlordConf, type OverlordConf } from '../common/config-files.js';
 import { FuncPaths, funcRoot, rooted } from '../common/paths.js';
 import type { TlsMaterial, TransportClient, TransportFactory, WireValue } from '../transport/types.js';
 import { jobProgress, jobStatus, pollJob, submitJob, type JobContext, type JobStatus, type PollOptions } from './async-jobs.js';
-import { loadCredentials } from './credentials.js';
+import { chooseCredentials, loadCredentials } from './credentials.js';
 import { fanout } from './fanout.js';
 import { JobStore, defaultJobDir } from './job-store.js';
 import { compareHosts, type CallResults, type HostResult } from './outcome.js';
 import { makeModuleProxy, type ModuleProxy } from './proxy.js';
 import { TargetResolver } from './targets.js';
+import { FileTlsSessionStore } from './tls-session-store.js';
 
 /** Default deadline of a synchronous call when neither the caller nor overlord.conf sets one (seconds). */
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -42,6 +44,8 @@ export interface OverlordOptions {
   readonly jobDir?: string;
   /** receives func's stderr notes from target expansion */
   readonly warn?: (message: string) => void;
+  /** keep TLS sessions in this directory so later processes resume them (the CLI: <root>/var/lib/func/tls-sessions) */
+  readonly tlsSessionDir?: string;
 }
 
 /** One overlord: a target spec plus the configuration to reach its minions. Call close() when done. */
@@ -184,7 +188,15 @@ export class Overlord {
       tls: this.options.tls ?? await loadCredentials(this.root, this.conf),
       verifyHostName: this.options.verifyHostName ?? true,
       keepAlive: true,
+      ...(this.options.tlsSessionDir ? { tlsSessions: await this.sessionStore(this.options.tlsSessionDir) } : {}),
     });
+  }
+
+  /** TLS sessions on disk, retired when a minion's signed certificate changes or the CRL does. */
+  private async sessionStore(dir: string): Promise<FileTlsSessionStore> {
+    const crl = this.options.tls ? undefined : (await chooseCredentials(this.root, this.conf)).files.crl;
+    const { certroot, certExtension } = this.targets.sources;
+    return new FileTlsSessionStore(dir, (host) => path.join(certroot, `${host}.${certExtension}`), crl);
   }
 
   private jobContext(): JobContext {

@@ -95,9 +95,22 @@ export interface ServerOptions {
   maxBodyBytes?: number;
 }
 
+/**
+ * Keeps a client's TLS sessions beyond the process (the overlord keeps them on disk), so the next run resumes
+ * instead of doing a full handshake. The store decides whether a saved session may still be used.
+ */
+export interface TlsSessionStore {
+  /** a saved session for host:port that may be resumed, or undefined */
+  get(host: string, port: number): Buffer | undefined;
+  /** a new session (ticket) from host:port, with the DER certificate the server presented in the full handshake */
+  save(host: string, port: number, session: Buffer, peerCertificate: Buffer | undefined): void;
+}
+
 export interface ClientOptions {
   port: number;
   tls: TlsMaterial;
+  /** TLS sessions kept across processes (transports without TLS sessions ignore it) */
+  tlsSessions?: TlsSessionStore;
   /** require the peer certificate to name the host being called (default true) */
   verifyHostName?: boolean;
   /** max sockets per host kept alive */

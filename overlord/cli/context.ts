@@ -1,8 +1,9 @@
 // What every `func` subcommand gets: the target, the global options, output streams, and Overlord instances
 // made from them (tracked, so the CLI closes every client and the process ends).
 import type { Argv } from 'yargs';
-import { funcRoot } from '../../common/paths.js';
+import { funcRoot, rooted } from '../../common/paths.js';
 import { Overlord, type OverlordOptions } from '../overlord.js';
+import { TLS_SESSION_DIR } from '../tls-session-store.js';
 
 /** The global options (given before the target, after it, or among the subcommand's options), checked. */
 export interface GlobalOptions {
@@ -46,7 +47,8 @@ export class CliContext {
   overlord(extra: OverlordOptions = {}, spec: string = this.target): Overlord {
     const o = new Overlord(spec, {
       root: this.root, config: this.global.conf, timeout: this.global.timeout, exclude: this.global.exclude, concurrency: this.global.forks,
-      regex: this.global.regex, warn: (m) => this.io.err(`${m}\n`), ...stripUndefined(extra),
+      regex: this.global.regex, warn: (m) => this.io.err(`${m}\n`), tlsSessionDir: rooted(TLS_SESSION_DIR, this.root),
+      ...stripUndefined(extra),
     });
     this.made.push(o);
     return o;

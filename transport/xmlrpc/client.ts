@@ -11,7 +11,7 @@ import {
   ConnectionError, FaultError, FuncError, PayloadTooLargeError, ProtocolError, TimeoutError,
 } from '../../common/errors.js';
 import { clientTlsOptions } from '../../common/tls.js';
-import type { CallOptions, CallRequest, TlsMaterial, TransportClient, WireValue } from '../types.js';
+import type { CallOptions, CallRequest, TlsMaterial, TlsSessionStore, TransportClient, WireValue } from '../types.js';
 import { decodeResponse, encodeCall, resolveLimits, type CodecLimits, type DecodedResponse } from './codec.js';
 import { wireToError } from './faults.js';
 
@@ -33,6 +33,8 @@ export interface XmlRpcClientOptions {
   path?: string;
   /** response size / depth / element limits */
   limits?: Partial<CodecLimits>;
+  /** TLS sessions kept across processes: resumed when this agent has none in memory, saved as they arrive */
+  tlsSessions?: TlsSessionStore;
 }
 
 /** One exchange's settings. */
@@ -106,16 +108,28 @@ function leafOnlyForHostCheck(socket: TLSSocket, verifyHostName: boolean): void 
 
 /** The overlord's agent: checks each minion's certificate names its host (unless told not to), cheaply. */
 class MinionAgent extends https.Agent {
-  constructor(options: https.AgentOptions, private readonly verifyHostName: boolean) {
+  constructor(options: https.AgentOptions, private readonly verifyHostName: boolean, private readonly sessions?: TlsSessionStore) {
     super(options);
   }
 
   override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
     const target = { host: options.host ?? 'localhost', port: Number(options.port) };
     const check = this.verifyHostName ? hostCheck(target) : skipHostCheck;
-    const socket = super.createConnection({ ...options, checkServerIdentity: check }, callback) as TLSSocket | null | undefined;
-    if (socket) leafOnlyForHostCheck(socket, this.verifyHostName);
+    const stored = this.sessions && !this.inMemorySession(options) ? this.sessions.get(target.host, target.port) : undefined;
+    const socket = super.createConnection({ ...options, checkServerIdentity: check, ...(stored ? { session: stored } : {}) }, callback) as TLSSocket | null | undefined;
+    if (socket) {
+      leafOnlyForHostCheck(socket, this.verifyHostName);
+      const store = this.sessions;
+      if (store) socket.on('session', (s: Buffer) => store.save(target.host, target.port, s, socket.getPeerX509Certificate()?.raw));
+    }
     return socket;
+  }
+
+  /** Whether Node's own per-agent cache has a session for this connection (it is used first). */
+  private inMemorySession(options: https.RequestOptions): boolean {
+    const self = this as unknown as { _getSession?(key: string): Buffer | undefined };
+    const key = (options as { _agentKey?: string })._agentKey;
+    return key !== undefined && self._getSession?.(key) !== undefined;
   }
 }
 
@@ -240,7 +254,8 @@ export class XmlRpcClient implements TransportClient {
     this.port = options.port ?? 51234;
     this.limits = resolveLimits(options.limits);
     const pool = { keepAlive: options.keepAlive ?? true, ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}) };
-    this.agent = options.tls ? new MinionAgent({ ...pool, ...sharedTlsContext(options.tls) }, options.verifyHostName ?? true) : new http.Agent(pool);
+    this.agent = options.tls ? new MinionAgent({ ...pool, ...sharedTlsContext(options.tls) }, options.verifyHostName ?? true, options.tlsSessions)
+      : new http.Agent(pool);
   }
 
   /**

@@ -26,6 +26,7 @@ export const xmlrpcTransport: TransportFactory = {
       port: options.port, tls: options.tls,
       ...(options.verifyHostName !== undefined ? { verifyHostName: options.verifyHostName } : {}),
       ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : {}),
+      ...(options.tlsSessions ? { tlsSessions: options.tlsSessions } : {}),
     });
   },
 };
