@@ -2,6 +2,7 @@
 // structs indented, multi-line strings as "|" blocks), and one line per failed host saying what happened.
 import type { WireValue } from '../transport/types.js';
 import { formatDateTime } from '../transport/xmlrpc/scalars.js';
+import { readableError } from './error-text.js';
 import type { HostOutcome } from './outcome.js';
 
 const PLAIN = /^[A-Za-z0-9_./][A-Za-z0-9_./:@ ,()+=-]*$/;
@@ -58,7 +59,8 @@ export function renderHostText(host: string, o: HostOutcome, verbose = false): s
     case 'timeout': return `${host}: TIMEOUT ${o.message}\n`;
     case 'unreachable': return `${host}: UNREACHABLE ${o.message}\n`;
     case 'error': {
-      const head = `${host}: ERROR ${o.type}${o.message ? `: ${o.message}` : ''}\n`;
+      const { type, message } = readableError(o.type, o.message);
+      const head = `${host}: ERROR ${type}${message ? `: ${message}` : ''}\n`;
       return verbose && o.trace ? `${head}  ${o.trace.split(/\n| (?=at )/).join('\n  ')}\n` : head;
     }
   }

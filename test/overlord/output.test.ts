@@ -51,7 +51,10 @@ describe('overlord output', () => {
     expect(renderHostText('h', explode)).to.equal('h: ERROR exceptions.Exception: khhhhhhaaaaaan!!!!!!\n');
     expect(renderHostText('h', explode, true)).to.contain('File x');
     expect(renderHostText('h', { status: 'error', error: new FaultError(1, 'x'), type: 'xmlrpclib.Fault', message: 'Fault 1: x', trace: '' }))
-      .to.equal('h: ERROR xmlrpclib.Fault: Fault 1: x\n');
+      .to.equal('h: ERROR Fault: x\n');
+    const denied = "Fault 1: <class 'func.minion.codes.AccessToMethodDenied'>: command.run is not allowed for client-1234";
+    expect(renderHostText('h', { status: 'error', error: new FaultError(1, denied.slice(9)), type: 'xmlrpclib.Fault', message: denied, trace: '' }))
+      .to.equal('h: ERROR func.minion.codes.AccessToMethodDenied: command.run is not allowed for client-1234\n');
     expect(renderHostText('h', results.get('127.0.0.5')!)).to.equal('h: UNREACHABLE refused\n');
   });
 });
