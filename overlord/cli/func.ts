@@ -3,12 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { ConfigError, FuncError } from '../../common/errors.js';
+import { FuncError, TargetError } from '../../common/errors.js';
 import { FuncPaths, funcRoot, rooted } from '../../common/paths.js';
 import { CliContext, type CliIo, type GlobalOptions, type ParsedArgs, type Subcommand } from './context.js';
+import { ExitStatus } from './exit-status.js';
 import { addGlobalOptions, definedOptionNames, globalValues, splitCommandLine, type CommandLine } from './global-options.js';
 import { loadSubcommand, loadSubcommands } from './subcommands.js';
-import { UsageError } from './usage-error.js';
 
 const USAGE = 'func [options] <target> <subcommand> [options] [args..]';
 
@@ -71,7 +71,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     helpList = (await loadSubcommands()).map((c) => `  ${c.name.padEnd(14)}${c.describe}`).join('\n');
   }
   if (argv[0] === '__complete' || argv[0] === '__refresh-completion-cache' || argv[0] === 'completion') return completion(argv, io);
-  const line = splitCommandLine(argv);
+  let line = splitCommandLine(argv);
+  // `func jobs` needs no target
+  if (line.words.length === 1 && line.words[0] === 'jobs') line = { ...line, words: ['*', 'jobs'] };
   if (line.words.length < 2) {
     const parser = globalParser(argv);
     const g = await parser.parseAsync() as unknown as ParsedArgs & { version?: boolean };
@@ -90,14 +92,24 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     return await runSubcommand(cmd, line, target, io);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      io.err(`func: ${err.message}\n`);
-      return 2;
-    }
-    if (!(err instanceof FuncError)) throw err;
-    io.err(`ERROR: ${err.message}\n`);
-    return 1;
+    return reportFailure(err, io, argv.some((a) => a === '-v' || a === '--verbose'));
   }
+}
+
+/**
+ * An error that ended the command before or outside the per-host results: one line naming what and where
+ * (the stack only with -v). func's "Can't find any minions matching …" keeps its exit status 1; the rest are 2.
+ */
+function reportFailure(err: unknown, io: CliIo, verbose: boolean): number {
+  const detail = verbose && err instanceof Error && err.stack ? `${err.stack}\n` : '';
+  if (err instanceof TargetError) {
+    io.err(`ERROR: ${err.message}\n${detail}`);
+    return ExitStatus.NO_MATCH;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const known = err instanceof FuncError || typeof (err as NodeJS.ErrnoException | null)?.code === 'string';
+  io.err(`func: ${message.split('\n')[0]}${known || verbose ? '' : ' (run with -v for details)'}\n${detail}`);
+  return ExitStatus.USAGE;
 }
 
 /** `func completion [bash|zsh]`, and the hidden words the scripts run: `__complete WORD…`, `__refresh-completion-cache`. */

@@ -16,7 +16,8 @@ function render(status: JobStatus, format: OutputFormat, verbose: boolean): stri
   const [code, data] = status;
   const results: CallResults | null = typeof data === 'number' ? null : data;
   switch (format) {
-    case 'json': return `${JSON.stringify([code, results ? Object.fromEntries([...results].map(([h, o]) => [h, outcomeToJson(o)])) : data])}\n`;
+    // the shape of `call --json`: the hosts that have finished (none while the job is being submitted or unknown)
+    case 'json': return `${JSON.stringify(results ? Object.fromEntries([...results].map(([h, o]) => [h, outcomeToJson(o)])) : {})}\n`;
     case 'basic':
     case 'raw': return `(${code}, ${results ? pyRepr(resultsToFuncStruct(results)) : data})\n`;
     case 'xmlrpc': return renderXmlrpc([code, results ? resultsToFuncStruct(results) : (data as number)]);
@@ -30,6 +31,7 @@ function render(status: JobStatus, format: OutputFormat, verbose: boolean): stri
 /** Prints the status; returns the exit status. */
 export function showJobStatus(id: string, status: JobStatus, io: CliIo, format: OutputFormat, verbose: boolean): number {
   io.out(render(status, format, verbose));
+  if (format === 'json') io.err(`JOB_STATUS: ${NAMES[status[0]]} (${status[0]})\n`);
   if (status[0] === JobCodes.LOST_IN_SPACE) {
     io.err(`job ${id} is unknown or expired (jobs are kept for an hour)\n`);
     return 1;

@@ -19,9 +19,12 @@ describe('overlord async jobs across processes', function () {
     expect(m, r.stdout).to.not.equal(null);
     return m![1]!;
   }
+  /** --jobstatus --json: call --json's {"host": …} of the finished hosts on stdout, the job's code on stderr */
   async function jobstatus(id: string): Promise<Status> {
     const r = await func('*', 'call', '--json', '--jobstatus', id);
-    return JSON.parse(r.stdout) as Status;
+    const code = /^JOB_STATUS: [A-Z_]+ \((\d)\)$/m.exec(r.stderr);
+    expect(code, r.stderr).to.not.equal(null);
+    return [Number(code![1]), JSON.parse(r.stdout) as Record<string, unknown>];
   }
   async function untilFinished(id: string, seen: number[] = []): Promise<Record<string, unknown>> {
     for (let i = 0; i < 60; i++) {
@@ -85,7 +88,8 @@ describe('overlord async jobs across processes', function () {
 
   it('says LOST_IN_SPACE with exit 1 for an unknown job id', async () => {
     const r = await func('*', 'call', '--json', '--jobstatus', '*-test-ping-1.000000');
-    expect(JSON.parse(r.stdout)).to.deep.equal([2, 0]);
+    expect(JSON.parse(r.stdout)).to.deep.equal({});
+    expect(r.stderr).to.match(/JOB_STATUS: LOST_IN_SPACE \(2\)/);
     expect(r.code).to.equal(1);
   });
 });

@@ -7,6 +7,7 @@ import { readCertmasterConf, readCertmasterMinionConf, readMinionConf } from '..
 import { chooseCredentials } from '../../credentials.js';
 import { renderHostText } from '../../text-render.js';
 import type { CliContext, ParsedArgs, Subcommand } from '../context.js';
+import { withJsonOption } from '../output-options.js';
 
 interface Finding { ok: boolean; text: string }
 
@@ -65,7 +66,7 @@ const check: Subcommand = {
   name: 'check',
   describe: 'check the set-up of this overlord and the targets',
   usage: '[--certmaster] [--minion]',
-  options: (y: Argv) => y
+  options: (y: Argv) => withJsonOption(y, 'one JSON document: {"ok": bool, "findings": [{"ok": bool, "text": …}]}')
     .option('certmaster', { alias: 'c', type: 'boolean', describe: 'also check that certmaster answers' })
     .option('minion', { alias: 'm', type: 'boolean', describe: "also report this host's minion set-up" })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'accepted for func compatibility' }),
@@ -74,7 +75,8 @@ const check: Subcommand = {
     if (args.certmaster === true) findings.push(...await certmasterFindings(ctx));
     if (args.minion === true) findings.push(...minionFindings(ctx));
     findings.push(...await callFindings(ctx));
-    ctx.io.out(`SCAN RESULTS:\n${findings.map((f) => `* ${f.ok ? '' : 'PROBLEM: '}${f.text}\n`).join('')}End of Report.\n`);
+    if (args.json === true) ctx.io.out(`${JSON.stringify({ ok: findings.every((f) => f.ok), findings })}\n`);
+    else ctx.io.out(`SCAN RESULTS:\n${findings.map((f) => `* ${f.ok ? '' : 'PROBLEM: '}${f.text}\n`).join('')}End of Report.\n`);
     return findings.every((f) => f.ok) ? 0 : 1;
   },
 };

@@ -6,6 +6,7 @@ import { renderHostText } from '../../text-render.js';
 import type { HostOutcome } from '../../outcome.js';
 import { strOpt, type CliContext, type ParsedArgs, type Subcommand } from '../context.js';
 import { ResultReporter } from '../report.js';
+import { jsonOrText, withJsonOption } from '../output-options.js';
 
 const line = (host: string, o: HostOutcome, verbose: boolean): string =>
   (o.status === 'ok' ? `${host}: copied ${String(o.value)} bytes\n` : renderHostText(host, o, verbose));
@@ -14,7 +15,7 @@ const copyfile: Subcommand = {
   name: 'copyfile',
   describe: 'copy a local file to the targets',
   usage: '--file LOCAL --remotepath PATH',
-  options: (y: Argv) => y
+  options: (y: Argv) => withJsonOption(y, 'one JSON document: {"host": bytes written}, a failed host as {"host": {"error": {…}}}')
     .option('file', { alias: 'f', type: 'string', describe: 'the local file' })
     .option('remotepath', { type: 'string', describe: 'where it goes on the minions' })
     .option('force', { type: 'boolean', describe: 'accepted for func compatibility (the file is always written)' })
@@ -28,7 +29,7 @@ const copyfile: Subcommand = {
     }
     const overlord = ctx.overlord();
     const hosts = await overlord.hosts();
-    const reporter = new ResultReporter({ format: 'text', verbose: args.verbose === true, io: ctx.io, hosts, render: line });
+    const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: line });
     const pct = (sent: number, total: number): void => reporter.note(`(${Math.floor((100 * sent) / Math.max(total, 1))}% sent)`);
     const results = await sendFile(overlord, hosts, file, remote, { onProgress: pct });
     reporter.add([...results].map(([host, outcome]) => ({ host, outcome })));

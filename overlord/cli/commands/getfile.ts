@@ -6,6 +6,7 @@ import { renderHostText } from '../../text-render.js';
 import type { HostOutcome } from '../../outcome.js';
 import { strOpt, type CliContext, type ParsedArgs, type Subcommand } from '../context.js';
 import { ResultReporter } from '../report.js';
+import { jsonOrText, withJsonOption } from '../output-options.js';
 
 const line = (host: string, o: HostOutcome, verbose: boolean): string =>
   (o.status === 'ok' ? `${host}: ${String(o.value)}\n` : renderHostText(host, o, verbose));
@@ -14,7 +15,7 @@ const getfile: Subcommand = {
   name: 'getfile',
   describe: 'fetch a file from the targets into DIR/<minion>/',
   usage: '--remotesource PATH --localdir DIR',
-  options: (y: Argv) => y
+  options: (y: Argv) => withJsonOption(y, 'one JSON document: {"host": local path}, a failed host as {"host": {"error": {…}}}')
     .option('remotesource', { alias: 'r', type: 'string', describe: 'the file on the minions' })
     .option('localdir', { alias: 'l', type: 'string', describe: 'where the copies go (one folder per minion)' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'show remote tracebacks' }),
@@ -27,7 +28,7 @@ const getfile: Subcommand = {
     }
     const overlord = ctx.overlord();
     const hosts = await overlord.hosts();
-    const reporter = new ResultReporter({ format: 'text', verbose: args.verbose === true, io: ctx.io, hosts, render: line });
+    const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: line });
     const results = await fetchFile(overlord, hosts, source, dir);
     reporter.add([...results].map(([host, outcome]) => ({ host, outcome })));
     return reporter.finish();

@@ -8,6 +8,7 @@ import { ok, type HostOutcome } from '../../outcome.js';
 import { renderHostText, renderValueText } from '../../text-render.js';
 import { positionals, type CliContext, type ParsedArgs, type Subcommand } from '../context.js';
 import { ResultReporter } from '../report.js';
+import { jsonOrText, withJsonOption } from '../output-options.js';
 
 const isStruct = (v: WireValue): v is WireStruct => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
 
@@ -35,7 +36,7 @@ const grep: Subcommand = {
   name: 'grep',
   describe: 'search the modules of the targets for a word',
   usage: '[-m MODULE..] WORD',
-  options: (y: Argv) => y
+  options: (y: Argv) => withJsonOption(y, 'one JSON document: {"host": {module: {"func.minion.modules.<module>.<method>": [matches]}}}')
     .option('modules', { alias: 'm', type: 'string', describe: 'search only these modules (repeatable: -m a -m b)' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'show remote tracebacks' }),
   async run(args: ParsedArgs, ctx: CliContext): Promise<number> {
@@ -59,7 +60,7 @@ const grep: Subcommand = {
         }
       }
     }
-    const reporter = new ResultReporter({ format: 'text', verbose: args.verbose === true, io: ctx.io, hosts, render: line });
+    const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: line });
     reporter.add(hosts.map((host) => ({ host, outcome: failed.get(host) ?? ok(found.get(host) ?? {}) })));
     return reporter.finish();
   },

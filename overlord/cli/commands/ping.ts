@@ -5,6 +5,7 @@ import { renderHostText } from '../../text-render.js';
 import type { HostOutcome } from '../../outcome.js';
 import { numOpt, type CliContext, type ParsedArgs, type Subcommand } from '../context.js';
 import { ResultReporter } from '../report.js';
+import { jsonOrText, withJsonOption } from '../output-options.js';
 
 function pingLine(host: string, o: HostOutcome, verbose: boolean): string {
   if (o.status === 'ok' && o.value === 1) return `[ ok ... ] ${host}\n`;
@@ -16,14 +17,14 @@ const ping: Subcommand = {
   name: 'ping',
   describe: 'check that the targets answer (test.ping)',
   usage: '[options]',
-  options: (y: Argv) => y
+  options: (y: Argv) => withJsonOption(y)
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'say why a host failed' })
     .option('forks', { alias: 'f', type: 'number', describe: 'calls in flight at once' })
     .option('timeout', { alias: 't', type: 'number', describe: 'seconds each host may take' }),
   async run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     const overlord = ctx.overlord({ concurrency: numOpt(args, 'forks'), timeout: numOpt(args, 'timeout') });
     const hosts = await overlord.hosts();
-    const reporter = new ResultReporter({ format: 'text', verbose: args.verbose === true, io: ctx.io, hosts, render: pingLine });
+    const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: pingLine });
     for await (const r of overlord.streamHosts(hosts, 'test', 'ping', [])) reporter.add([r]);
     return reporter.finish(overlord.timeoutMs / 1000);
   },

@@ -5,6 +5,7 @@ import { renderHostText, renderValueText } from '../../text-render.js';
 import type { HostOutcome } from '../../outcome.js';
 import { positionals, type CliContext, type ParsedArgs, type Subcommand } from '../context.js';
 import { ResultReporter } from '../report.js';
+import { jsonOrText, withJsonOption } from '../output-options.js';
 
 function picker(keys: readonly string[]) {
   return (host: string, o: HostOutcome, verbose: boolean): string => {
@@ -20,7 +21,7 @@ const show: Subcommand = {
   name: 'show',
   describe: 'show hardware facts: show hardware [key..]',
   usage: 'hardware [key..]',
-  options: (y: Argv) => y.option('verbose', { alias: 'v', type: 'boolean', describe: 'show remote tracebacks' }),
+  options: (y: Argv) => withJsonOption(y).option('verbose', { alias: 'v', type: 'boolean', describe: 'show remote tracebacks' }),
   async run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     const [what, ...keys] = positionals(args);
     if (what !== 'hardware') {
@@ -29,7 +30,7 @@ const show: Subcommand = {
     }
     const overlord = ctx.overlord();
     const hosts = await overlord.hosts();
-    const reporter = new ResultReporter({ format: 'text', verbose: args.verbose === true, io: ctx.io, hosts, render: picker(keys) });
+    const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: picker(keys) });
     for await (const r of overlord.streamHosts(hosts, 'hardware', 'info', [])) reporter.add([r]);
     return reporter.finish(overlord.timeoutMs / 1000);
   },
