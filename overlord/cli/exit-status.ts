@@ -21,7 +21,7 @@ export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
   [ExitStatus.OK, 'every host answered and nothing failed'],
   [ExitStatus.NO_MATCH, 'the target matched no host ("Can\'t find any minions matching …"), as in func; also an unknown job id'],
   [ExitStatus.USAGE, 'usage or configuration error (unknown option, bad value, missing or unreadable file); nothing was called'],
-  [ExitStatus.HOST_ERROR, 'some host returned an error (a remote exception, or command.run with a non-zero return code)'],
+  [ExitStatus.HOST_ERROR, 'some host returned an error (a remote exception, or `command run` with a non-zero return code)'],
   [ExitStatus.HOST_UNREACHABLE, 'some host was unreachable or timed out (takes precedence over 3)'],
   [ExitStatus.INTERRUPTED, 'interrupted (Ctrl-C); a job the call started keeps running, and its id and the commands to follow or cancel it are printed'],
 ];
