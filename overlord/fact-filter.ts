@@ -2,7 +2,8 @@
 // serialized query ({"__fact__": [connector, clauses]} as the first param), and the minions' replies unwrapped.
 import { InvalidArgumentsError } from '../common/errors.js';
 import type { WireStruct, WireValue } from '../transport/types.js';
-import { ok, type HostOutcome } from './outcome.js';
+import { TargetError } from '../common/errors.js';
+import { ok, remoteFailure, type HostOutcome, type HostResult } from './outcome.js';
 
 /**
  * The operators of an expression and func's operator names. `in` is func's contains, `ini` its icontains.
@@ -50,6 +51,18 @@ export function factParam(query: WireValue): WireStruct {
  * is left out, as func's overlord does). Failures pass through unchanged.
  */
 export function unwrapFactReply(outcome: HostOutcome): HostOutcome | null {
+  return unwrapFact(outcome) ?? null;
+}
+
+/**
+ * A reply to a call that carried a query: the method's result when the query held; when it did not, a failure
+ * saying so (the host had been selected by the probe, so its facts changed in between).
+ */
+export function factReplyOutcome(outcome: HostOutcome): HostOutcome {
+  return unwrapFact(outcome) ?? remoteFailure('func.overlord.FactFilterMismatch', 'the fact filter no longer holds on this host; the method did not run');
+}
+
+function unwrapFact(outcome: HostOutcome): HostOutcome | null {
   if (outcome.status !== 'ok') return outcome;
   const v = outcome.value;
   const head = Array.isArray(v) ? v[0] : undefined;
@@ -57,4 +70,18 @@ export function unwrapFactReply(outcome: HostOutcome): HostOutcome | null {
   if (!Array.isArray(fact)) return outcome; // a minion that ignored the query answered the method itself
   if (fact[0] !== true) return null;
   return ok((v as WireValue[])[1] ?? null);
+}
+
+/**
+ * The hosts whose facts satisfy the query, asked with test.ping carrying it (one round trip). A host that cannot
+ * answer the probe stays in (the real call, which carries the query too, reports it); TargetError when none is left.
+ */
+export async function hostsMatchingFacts(
+  hosts: readonly string[], query: WireValue, probe: (hosts: readonly string[], params: WireValue[]) => AsyncIterable<HostResult>,
+): Promise<string[]> {
+  const out = new Set<string>();
+  for await (const r of probe(hosts, [factParam(query)])) if (unwrapFactReply(r.outcome) !== null) out.add(r.host);
+  const kept = hosts.filter((h) => out.has(h));
+  if (kept.length === 0) throw new TargetError(`no host matched the fact filter (${hosts.length} host(s) asked)`);
+  return kept;
 }

@@ -17,6 +17,8 @@ export interface FanoutOptions {
   readonly timeoutMs: number;
   /** aborts every call still running; their hosts then finish as timeouts */
   readonly signal?: AbortSignal;
+  /** a pause after each return before the next host starts (Salt's batch wait); default none */
+  readonly launchDelayMs?: number;
   /** progress a host reports while its call runs (transports that stream it) */
   readonly onProgress?: (host: string, event: ProgressEvent) => void;
 }
@@ -72,9 +74,13 @@ export async function* fanout(options: FanoutOptions): AsyncGenerator<HostResult
     const host = hosts[next++]!;
     void callHost(options, host, stop.signal).then((outcome) => {
       ready.push({ host, outcome });
-      if (next < hosts.length && !stop.signal.aborted) launch();
+      if (next < hosts.length && !stop.signal.aborted) launchNext(options.launchDelayMs ?? 0);
       wake?.();
     });
+  };
+  const launchNext = (delayMs: number): void => {
+    if (delayMs <= 0) launch();
+    else setTimeout(() => { if (!stop.signal.aborted) launch(); }, delayMs);
   };
   try {
     for (let i = 0; i < limit; i++) launch();

@@ -29,6 +29,8 @@ export interface JobRecord {
   readonly created: number;
   readonly code: typeof JobCodes.RUNNING | typeof JobCodes.FINISHED | typeof JobCodes.PARTIAL;
   readonly hosts: Readonly<Record<string, HostJobState>>;
+  /** epoch seconds: when `call --cancel` cancelled the job */
+  readonly cancelled?: number;
 }
 
 /** The store's default directory under a FUNC_ROOT. */

@@ -3,11 +3,12 @@
 import type { WireStruct, WireValue } from '../transport/types.js';
 import { encodeCall } from '../transport/xmlrpc/encoder.js';
 import type { CallResults, HostOutcome } from './outcome.js';
+import { renderHostLine } from './line-render.js';
 import { pyRepr } from './python-repr.js';
 import { renderHostText } from './text-render.js';
 
 /** Output formats of `func … call`. */
-export const OUTPUT_FORMATS = ['text', 'json', 'raw', 'basic', 'xmlrpc'] as const;
+export const OUTPUT_FORMATS = ['text', 'txt', 'json', 'raw', 'basic', 'xmlrpc'] as const;
 /** One of OUTPUT_FORMATS. */
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
@@ -72,6 +73,7 @@ export function renderResults(results: CallResults, format: OutputFormat, verbos
     case 'raw': return `${pyRepr(resultsToFuncStruct(results))}\n`;
     case 'xmlrpc': return renderXmlrpc(resultsToFuncStruct(results));
     case 'text': return [...results].map(([h, o]) => renderHostText(h, o, verbose)).join('');
+    case 'txt': return [...results].map(([h, o]) => renderHostLine(h, o)).join('');
   }
 }
 

@@ -6,7 +6,9 @@ import { FuncPaths, funcRoot, rooted } from '../common/paths.js';
 import type { TlsMaterial, TransportClient, TransportFactory, WireValue } from '../transport/types.js';
 import { jobProgress, jobStatus, pollJob, submitJob, type JobContext, type JobStatus, type PollOptions } from './async-jobs.js';
 import { chooseCredentials, loadCredentials } from './credentials.js';
+import { factParam, factReplyOutcome, hostsMatchingFacts } from './fact-filter.js';
 import { fanout } from './fanout.js';
+import { cancelJob, type CancelResult } from './job-cancel.js';
 import { JobStore, defaultJobDir } from './job-store.js';
 import { compareHosts, type CallResults, type HostResult } from './outcome.js';
 import { makeModuleProxy, type ModuleProxy } from './proxy.js';
@@ -46,6 +48,12 @@ export interface OverlordOptions {
   readonly warn?: (message: string) => void;
   /** keep TLS sessions in this directory so later processes resume them (the CLI: <root>/var/lib/func/tls-sessions) */
   readonly tlsSessionDir?: string;
+  /** Salt's batch: a sliding window of this many hosts (a number, or "25%" of the targeted hosts) instead of `concurrency` */
+  readonly batch?: number | string;
+  /** with a batch: seconds to wait after each return before the next host starts */
+  readonly batchWait?: number;
+  /** func's fact filter (`[connector, clauses]`, see fact-filter.ts): only hosts whose facts satisfy it are called */
+  readonly factQuery?: WireValue;
 }
 
 /** One overlord: a target spec plus the configuration to reach its minions. Call close() when done. */
@@ -90,9 +98,23 @@ export class Overlord {
     return Math.max(1, this.options.concurrency ?? this.conf.forks);
   }
 
-  /** The hosts this overlord targets (exclusions and down hosts removed), sorted; TargetError when none. */
-  hosts(): Promise<string[]> {
-    return this.targets.expand(this.specText, { exclude: this.options.exclude, regex: this.options.regex });
+  /**
+   * The hosts this overlord targets (exclusions and down hosts removed, and with a fact filter, the hosts whose
+   * facts do not satisfy it), sorted; TargetError when none.
+   */
+  async hosts(): Promise<string[]> {
+    const hosts = await this.targets.expand(this.specText, { exclude: this.options.exclude, regex: this.options.regex });
+    const query = this.options.factQuery;
+    if (query === undefined) return hosts;
+    return hostsMatchingFacts(hosts, query, (hs, params) => this.callHosts(hs, 'test.ping', params, this.concurrency));
+  }
+
+  /** Calls in flight for a call to `count` hosts: the batch window (N, or N% of them) when set, else `concurrency`. */
+  concurrencyFor(count: number): number {
+    const b = this.options.batch;
+    if (b === undefined) return this.concurrency;
+    const pct = typeof b === 'string' && b.endsWith('%') ? Number(b.slice(0, -1)) : null;
+    return Math.max(1, pct !== null ? Math.ceil((count * pct) / 100) : Number(b));
   }
 
   /** func's list_minions(): the targeted host names, sorted. */
@@ -120,9 +142,17 @@ export class Overlord {
 
   /** Like stream(), for hosts already expanded (e.g. by hosts()): no second look at the cert directory. */
   async *streamHosts(hosts: readonly string[], module: string, method: string, args: WireValue[]): AsyncGenerator<HostResult, void, undefined> {
+    const query = this.options.factQuery;
+    const params = query === undefined ? args : [factParam(query), ...args];
+    for await (const r of this.callHosts(hosts, `${module}.${method}`, params, this.concurrencyFor(hosts.length))) {
+      yield query === undefined ? r : { host: r.host, outcome: factReplyOutcome(r.outcome) };
+    }
+  }
+
+  private async *callHosts(hosts: readonly string[], method: string, params: WireValue[], concurrency: number): AsyncGenerator<HostResult, void, undefined> {
     yield* fanout({
-      client: await this.transportClient(), hosts, request: { method: `${module}.${method}`, params: args },
-      concurrency: this.concurrency, timeoutMs: this.timeoutMs,
+      client: await this.transportClient(), hosts, request: { method, params }, concurrency, timeoutMs: this.timeoutMs,
+      ...(this.options.batch !== undefined && this.options.batchWait ? { launchDelayMs: this.options.batchWait * 1000 } : {}),
     });
   }
 
@@ -149,6 +179,11 @@ export class Overlord {
   /** Polls a job until it finishes (func's local.utils.async_poll). */
   async pollJob(id: string, options?: PollOptions): Promise<JobStatus> {
     return pollJob(this.jobContext(), id, options);
+  }
+
+  /** Cancels a job on every host that still runs it (jobs.cancel); null when the job is unknown. */
+  async cancelJob(id: string): Promise<Map<string, CancelResult> | null> {
+    return cancelJob(this.jobContext(), id);
   }
 
   /** Progress `[current, total]` of every host still running a job. */

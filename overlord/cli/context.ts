@@ -1,6 +1,7 @@
 // What every `func` subcommand gets: the target, the global options, output streams, and Overlord instances
 // made from them (tracked, so the CLI closes every client and the process ends).
 import type { Argv } from 'yargs';
+import type { WireValue } from '../../transport/types.js';
 import { funcRoot, rooted } from '../../common/paths.js';
 import { Overlord, type OverlordOptions } from '../overlord.js';
 import { TLS_SESSION_DIR } from '../tls-session-store.js';
@@ -13,6 +14,12 @@ export interface GlobalOptions {
   readonly conf?: string;
   readonly forks?: number;
   readonly regex: boolean;
+  /** func's fact query (--filter/--filteror) */
+  readonly factQuery?: WireValue;
+  /** --batch N or "N%" */
+  readonly batch?: number | string;
+  /** --batch-wait seconds */
+  readonly batchWait?: number;
 }
 
 /** Where the CLI writes. */
@@ -47,6 +54,7 @@ export class CliContext {
   overlord(extra: OverlordOptions = {}, spec: string = this.target): Overlord {
     const o = new Overlord(spec, {
       root: this.root, config: this.global.conf, timeout: this.global.timeout, exclude: this.global.exclude, concurrency: this.global.forks,
+      factQuery: this.global.factQuery, batch: this.global.batch, batchWait: this.global.batchWait,
       regex: this.global.regex, warn: (m) => this.io.err(`${m}\n`), tlsSessionDir: rooted(TLS_SESSION_DIR, this.root),
       ...stripUndefined(extra),
     });

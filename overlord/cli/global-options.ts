@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { ConfigError } from '../../common/errors.js';
+import type { WireValue } from '../../transport/types.js';
+import { combinedFactQuery } from '../fact-filter.js';
 import { UsageError } from './usage-error.js';
 
 /** The global options' definitions, shared by the parser, --help and the man page. */
@@ -13,6 +15,10 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, Options>> = {
   conf: { alias: 'c', type: 'string', describe: 'an alternate overlord.conf, read as given (it must exist)' },
   forks: { alias: 'f', type: 'string', describe: 'calls in flight at once (default: overlord.conf forks = 64)' },
   regex: { type: 'boolean', describe: 'target elements are regular expressions (also: ~pattern)' },
+  filter: { type: 'string', describe: 'only hosts whose facts satisfy every term: "fact=v,fact<v,fact>=v,v in fact,v ini fact" (func\'s fact filter)' },
+  filteror: { type: 'string', describe: 'only hosts whose facts satisfy any of the terms (same syntax as --filter)' },
+  batch: { type: 'string', describe: 'a sliding window of N hosts, or N% of them: a new host starts as soon as one returns' },
+  'batch-wait': { type: 'string', describe: 'with --batch: seconds to wait after each return before the next host starts' },
 };
 
 /** The global options' values after checking. */
@@ -22,6 +28,10 @@ export interface GlobalValues {
   conf?: string;
   forks?: number;
   regex?: boolean;
+  /** func's serialized fact query from --filter/--filteror */
+  factQuery?: WireValue;
+  batch?: number | string;
+  batchWait?: number;
 }
 
 /** Adds the global options to a parser (those it does not define itself, when `skipDefined`). */
@@ -76,6 +86,17 @@ export function checkForks(v: unknown, name = '--forks'): number | undefined {
   return n;
 }
 
+/** A --batch value: a whole number ≥ 1, or a percentage in (0, 100] written "N%". */
+export function checkBatch(v: unknown): number | string | undefined {
+  if (v === undefined) return undefined;
+  const text = String(v).trim();
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  if (pct && Number(pct[1]) > 0 && Number(pct[1]) <= 100) return text;
+  const n = Number(text);
+  if (!pct && text !== '' && Number.isSafeInteger(n) && n >= 1) return n;
+  throw new UsageError(`--batch needs a number of hosts ≥ 1 or a percentage like 25%, not "${text}"`);
+}
+
 /** -c FILE: the file as given (relative to the working directory); ConfigError when it cannot be read. */
 export function checkConf(v: unknown): string | undefined {
   if (v === undefined) return undefined;
@@ -98,7 +119,18 @@ export function globalValues(...sources: ReadonlyArray<Record<string, unknown>>)
     return v;
   };
   const exclude = pick('exclude');
+  const filter = pick('filter');
+  const filteror = pick('filteror');
+  let factQuery: WireValue | undefined;
+  try {
+    factQuery = combinedFactQuery(filter === undefined ? undefined : String(filter), filteror === undefined ? undefined : String(filteror));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   return {
+    factQuery,
+    batch: checkBatch(pick('batch')),
+    batchWait: pick('batch-wait') === undefined ? undefined : checkTimeout(pick('batch-wait'), '--batch-wait'),
     timeout: checkTimeout(pick('timeout')),
     forks: checkForks(pick('forks')),
     exclude: exclude === undefined ? undefined : String(exclude),

@@ -2,7 +2,7 @@
 // chosen format, and an exit status (1 when the job is unknown or a finished host failed).
 import type { JobStatus } from '../async-jobs.js';
 import { JobCodes } from '../job-store.js';
-import { outcomeToJson, renderXmlrpc, resultsToFuncStruct, type OutputFormat } from '../output.js';
+import { outcomeToJson, renderResults, renderXmlrpc, resultsToFuncStruct, type OutputFormat } from '../output.js';
 import { summarize, summaryLine, type CallResults } from '../outcome.js';
 import { pyRepr } from '../python-repr.js';
 import { renderHostText } from '../text-render.js';
@@ -21,6 +21,7 @@ function render(status: JobStatus, format: OutputFormat, verbose: boolean): stri
     case 'basic':
     case 'raw': return `(${code}, ${results ? pyRepr(resultsToFuncStruct(results)) : data})\n`;
     case 'xmlrpc': return renderXmlrpc([code, results ? resultsToFuncStruct(results) : (data as number)]);
+    case 'txt': return results ? renderResults(results, 'txt') : '';
     case 'text': {
       const head = `JOB_STATUS: ${NAMES[code]} (${code})${results ? `, ${results.size} host(s) finished` : ''}\n`;
       return head + (results ? [...results].map(([h, o]) => renderHostText(h, o, verbose)).join('') : '');

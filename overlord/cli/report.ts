@@ -4,6 +4,8 @@ import { renderHostText } from '../text-render.js';
 import { renderResults, type OutputFormat } from '../output.js';
 import { compareHosts, summarize, summaryLine, type HostOutcome, type HostResult } from '../outcome.js';
 import type { CliIo } from './context.js';
+import { renderHostLine } from '../line-render.js';
+import { ExitStatus } from './exit-status.js';
 import { ProgressLine } from './progress-line.js';
 
 /** How results are shown. */
@@ -15,6 +17,10 @@ export interface ReportOptions {
   readonly hosts: readonly string[];
   /** text mode: how one host is shown (default: its value, or one line naming the failure) */
   readonly render?: (host: string, outcome: HostOutcome, verbose: boolean) => string;
+  /** an answer that counts as a failure although the call succeeded (command run's non-zero return code) */
+  readonly failed?: (outcome: HostOutcome) => boolean;
+  /** a note kept beside the progress count (the batch window) */
+  readonly note?: string;
 }
 
 /** Collects results as they arrive and prints them. */
@@ -32,38 +38,54 @@ export class ResultReporter {
   /** Records finished hosts; in text mode prints every host whose turn has come. */
   add(results: readonly HostResult[]): void {
     for (const r of results) this.got.set(r.host, r.outcome);
-    if (this.options.format === 'text') this.flush();
-    this.progress.update(this.got.size);
+    if (this.streamed()) this.flush();
+    this.progress.update(this.got.size, this.options.note);
   }
 
   /** Shows a note beside the progress count (minion progress of async jobs). */
   note(text: string): void {
-    this.progress.update(this.got.size, text);
+    this.progress.update(this.got.size, [this.options.note, text].filter(Boolean).join(' '));
+  }
+
+  /** Text and --out txt print each host as its turn comes; the other formats once at the end. */
+  private streamed(): boolean {
+    return this.options.format === 'text' || this.options.format === 'txt';
   }
 
   private flush(): void {
     let text = '';
     while (this.next < this.order.length && this.got.has(this.order[this.next]!)) {
       const host = this.order[this.next++]!;
-      text += (this.options.render ?? renderHostText)(host, this.got.get(host)!, this.options.verbose);
+      const o = this.got.get(host)!;
+      text += this.options.format === 'txt' ? renderHostLine(host, o) : (this.options.render ?? renderHostText)(host, o, this.options.verbose);
     }
     if (text) { this.progress.clear(); this.options.io.out(text); }
   }
 
-  /** Prints what is left and the summary; returns the exit status (0 only when every host answered ok). */
+  /** Ends early (Ctrl-C): the progress line goes, the hosts already finished are printed, no summary. */
+  stop(): void {
+    this.progress.stop();
+    if (this.streamed()) this.flush();
+    else if (this.got.size > 0) this.options.io.out(renderResults(new Map([...this.got].sort(([a], [b]) => compareHosts(a, b))), this.options.format, this.options.verbose));
+  }
+
+  /** Prints what is left and the summary; returns the exit status (docs/cli.md: 0 ok, 3 a host failed, 4 a host unreachable or timed out). */
   finish(timeoutSeconds?: number): number {
     this.progress.stop();
     const sorted = new Map([...this.got].sort(([a], [b]) => compareHosts(a, b)));
-    if (this.options.format !== 'text') this.options.io.out(renderResults(sorted, this.options.format, this.options.verbose));
+    if (!this.streamed()) this.options.io.out(renderResults(sorted, this.options.format, this.options.verbose));
     else this.flush();
     const counts = summarize(sorted.values());
+    const failedOk = [...sorted.values()].filter((o) => o.status === 'ok' && this.options.failed?.(o) === true).length;
+    counts.ok -= failedOk;
+    counts.error += failedOk;
     const missing = this.order.length - sorted.size;
-    if (counts.ok === this.order.length && missing === 0) return 0;
+    if (counts.ok === this.order.length && missing === 0) return ExitStatus.OK;
     this.options.io.err(`${summaryLine(counts)}${missing > 0 ? `, ${missing} not finished` : ''}\n`);
     if (counts.timeout > 0) {
       const limit = timeoutSeconds !== undefined ? ` within ${timeoutSeconds} s` : '';
       this.options.io.err(`${counts.timeout} host(s) did not answer${limit}; for long-running methods use --async (or a larger --timeout)\n`);
     }
-    return 1;
+    return counts.timeout > 0 || counts.unreachable > 0 || missing > 0 ? ExitStatus.HOST_UNREACHABLE : ExitStatus.HOST_ERROR;
   }
 }

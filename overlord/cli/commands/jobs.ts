@@ -20,7 +20,7 @@ export interface JobSummary {
 function summary(rec: JobRecord): JobSummary {
   const states = Object.values(rec.hosts);
   const done = states.filter((s) => s.state !== 'pending').length;
-  const cancelled = (rec as JobRecord & { cancelled?: number }).cancelled !== undefined;
+  const cancelled = rec.cancelled !== undefined;
   const state = cancelled ? 'cancelled' : rec.code === JobCodes.FINISHED ? 'finished' : rec.code === JobCodes.RUNNING ? 'submitting' : 'running';
   return {
     id: rec.id, target: rec.spec, method: `${rec.module}.${rec.method}`, started: new Date(rec.created * 1000).toISOString(),

@@ -72,7 +72,7 @@ describe('func batches, --out txt and fact filters', function () {
     expect(JSON.parse(all.stdout)).to.deep.equal(Object.fromEntries(HOSTS.map((h) => [h, 3])));
     expect(all.code).to.equal(0);
     const none = await func('--filter', `numCpus>${cpus}`, '*', 'call', '--json', 'test', 'add', '1', '2');
-    expect(JSON.parse(none.stdout)).to.deep.equal({});
+    expect(none.stdout).to.equal('');
     expect(none.stderr).to.match(/no host matched the fact filter/);
     expect(none.code).to.equal(1);
     const any = await func('*', 'ping', '--filteror', `numCpus>${cpus},numCpus=${cpus}`);

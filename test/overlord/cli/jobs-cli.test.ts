@@ -12,10 +12,10 @@ import { startFleet, type Fleet } from '../fleet.js';
 const run = promisify(execFile);
 const HOSTS = ['127.0.0.2', '127.0.0.3'];
 
-/** Processes whose command line contains `text` (a unique sleep length marks a test's commands). */
+/** Processes whose command line is `text` (a unique sleep length marks a test's commands). */
 async function processesWith(text: string): Promise<string[]> {
   const { stdout } = await run('ps', ['-eo', 'pid=,args=']);
-  return stdout.split('\n').filter((l) => l.includes(text) && !l.includes('ps -eo'));
+  return stdout.split('\n').filter((l) => l.trim().replace(/^\d+\s+/, '') === text);
 }
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, tries = 200): Promise<T> {
