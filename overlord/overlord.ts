@@ -114,7 +114,7 @@ export class Overlord {
     const b = this.options.batch;
     if (b === undefined) return this.concurrency;
     const pct = typeof b === 'string' && b.endsWith('%') ? Number(b.slice(0, -1)) : null;
-    return Math.max(1, pct !== null ? Math.ceil((count * pct) / 100) : Number(b));
+    return Math.max(1, pct !== null ? Math.floor((count * pct) / 100) : Number(b)); // Salt: int(n * pct / 100), at least 1
   }
 
   /** func's list_minions(): the targeted host names, sorted. */
