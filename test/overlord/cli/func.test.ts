@@ -150,7 +150,9 @@ describe('func CLI with real minions', function () {
   it('greps module and method names on the minions', async () => {
     const r = await func('127.0.0.2', 'grep', 'explode');
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^127\.0\.0\.2:\n {2}system:\n {4}.*: test\.explode/);
+    expect(r.stdout).to.match(/^127\.0\.0\.2:\n/);
+    // system.grep finds the method name (process.grep may also find this very command line in ps)
+    expect(r.stdout).to.match(/^ {2}system:\n {4}.*: test\.explode/m);
   });
 
   it('func-transmit answers a sync call with {"host": value}', async () => {
