@@ -51,6 +51,12 @@ describe('bin/funcd', function () {
     await fs.rm(path.join(minion.root, 'etc/func/minion-acl.d/info.acl'));
   });
 
+  it('says in --help that it serves the transports minion.conf names', async () => {
+    const r = await runBin('funcd', ['--help']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout.replace(/\s+/g, ' ')).to.contain('over each transport named by minion.conf\'s "transports" (default: xmlrpc');
+  });
+
   it('prints the version file on stderr', async () => {
     await fs.writeFile(path.join(minion.root, 'etc/func/version'), '0.30 1\n');
     const r = await runBin('funcd', ['-v'], { root: minion.root });

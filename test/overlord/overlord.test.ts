@@ -85,18 +85,22 @@ describe('Overlord API with real minions', function () {
     const o = overlord('127.0.0.[2-4]');
     const client = getTransport('xmlrpc').createClient({ port: fleet.port, tls: await loadCredentials(fleet.root, o.conf), keepAlive: true });
     try {
-      const started = Date.now();
-      const at = new Map<string, number>();
+      const started = performance.now();
+      const order: string[] = [];
       const by = new Map<string, string>();
+      let timeoutAt = 0;
       const stream = fanout({
         client, hosts: GOOD, timeoutMs: 1500,
         request: (h) => ({ method: 'test.sleep', params: [h === '127.0.0.3' ? 5 : 0] }),
       });
-      for await (const r of stream) { at.set(r.host, Date.now() - started); by.set(r.host, r.outcome.status); }
+      for await (const r of stream) {
+        order.push(r.host);
+        by.set(r.host, r.outcome.status);
+        if (r.outcome.status === 'timeout') timeoutAt = performance.now() - started;
+      }
       expect(Object.fromEntries(by)).to.deep.equal({ '127.0.0.2': 'ok', '127.0.0.3': 'timeout', '127.0.0.4': 'ok' });
-      expect(at.get('127.0.0.2')).to.be.below(1000);
-      expect(at.get('127.0.0.4')).to.be.below(1000);
-      expect(at.get('127.0.0.3')).to.be.within(1450, 2500);
+      expect(order[2], 'the others are not held up by the slow host').to.equal('127.0.0.3');
+      expect(timeoutAt, 'not before the deadline').to.be.at.least(1450);
     } finally {
       await client.close();
     }
