@@ -1,7 +1,7 @@
-// Mocha root hook (loaded by .mocharc.json) that replaces mocha's `exit: true`: after the run, whatever a test
-// left open (socket, server, timer, child process, watcher) fails the run by name instead of keeping it alive.
-// FUNC_TEST_WHY=1 adds the creation stack of every live handle (why-is-node-running) and names each top-level
-// suite that ends with more open than it began with.
+// Mocha root hooks (loaded by .mocharc.json) that replace mocha's `exit: true`: after the run, whatever a test
+// left open (socket, server, timer, child process, watcher) fails the run by name instead of keeping it alive, and
+// each top-level suite that ends with more open than it began with is named on stderr. FUNC_TEST_WHY=1 adds the
+// creation stack of every live handle (why-is-node-running).
 import type net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 
@@ -82,8 +82,7 @@ let baseline = new Map<string, number>();
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context): Promise<void> {
     baseline = await settledCensus();
-    if (!why) return;
-    // with FUNC_TEST_WHY=1, also name each top-level suite that ends with more open than it started with
+    // name each top-level suite (a test file) that ends with more open than it started with
     let before = baseline;
     for (const suite of this.test?.parent?.suites ?? []) {
       suite.afterAll('open-handles check', async function (this: Mocha.Context) {

@@ -31,6 +31,7 @@ export default { description: 'Misbehaves on purpose', options: { colour: { type
   ${m('slow', 'timeout: 0.2, run: (a, ctx) => { seen.slow = ctx.signal; return new Promise(() => {}); }')}
   ${m('stubborn', 'run: () => new Promise((ok) => setTimeout(() => ok(1), 1000))')}
   ${m('patient', "timeout: 5, run: () => new Promise((ok) => setTimeout(() => ok('done'), 300))")}
+  ${m('endless', 'timeout: 60, run: (a, ctx) => { ctx.progress({ current: 0, total: 1 }); return new Promise(() => {}); }')}
   ${m('context', "run: (a, ctx) => { ctx.progress({ current: 1, total: 2 }); ctx.log.info('hello from odd'); return { job: ctx.jobId, minion: ctx.minion.name, root: ctx.minion.root, cn: ctx.caller.cn, colour: ctx.options.colour, modules: Object.keys(ctx.inventory()) }; }")}
   ${m('jobs', "run: (a, ctx) => ctx.jobs.status(a[0])", "{ name: 'id', type: 'string', description: 'd', optional: false }")}
 } };
@@ -119,10 +120,11 @@ describe('minion/dispatch', () => {
   });
 
   it('rejects as soon as the caller aborts, with the abort reason', async () => {
-    // aborted while the 30 s sleep is under way (at its first progress report); a call that ran on would hit the test timeout
+    // aborted once the never-ending method runs (it reports progress as it starts); were the abort ignored, the
+    // call would run into the test's timeout
     const controller = new AbortController();
-    const onProgress = () => controller.abort(new TimeoutError('caller gave up'));
-    const pending = real.dispatcher.call('test.sleep', [30], callContext({ signal: controller.signal, onProgress }));
+    const onProgress = () => setImmediate(() => controller.abort(new TimeoutError('caller gave up')));
+    const pending = odd.dispatcher.call('odd.endless', [], callContext({ signal: controller.signal, onProgress }));
     const err = await rejection(pending, TimeoutError);
     expect(err.message).to.equal('caller gave up');
     const already = AbortSignal.abort();
