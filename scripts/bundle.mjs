@@ -37,20 +37,20 @@ fs.rmSync(path.join(dist, 'bundle'), { recursive: true, force: true });
 // one build per command: chunks shared between commands would make each load more files
 for (const [name, entry] of Object.entries(BUNDLED)) {
   await build({
-      entryPoints: { [name]: path.join(dist, entry) },
-      outdir: path.join(dist, 'bundle'),
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: false,
-      logLevel: 'warning',
-      chunkNames: `chunks/${name}-[name]-[hash]`,
-      // CommonJS dependencies call require() for Node's built-ins; give ESM chunks a real one
-      banner: { js: "import { createRequire as __funcCreateRequire } from 'node:module'; const require = __funcCreateRequire(import.meta.url);" },
-      // string-width builds Unicode tables at load time; the shim does the same count lazily
-      alias: { 'string-width': path.join(top, 'scripts', 'bundle-shims', 'string-width.js') },
-      plugins: [staticSubcommands],
+    entryPoints: { [name]: path.join(dist, entry) },
+    outdir: path.join(dist, 'bundle'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: false,
+    logLevel: 'warning',
+    chunkNames: `chunks/${name}-[name]-[hash]`,
+    // CommonJS dependencies call require() for Node's built-ins; give ESM chunks a real one
+    banner: { js: "import { createRequire as __funcCreateRequire } from 'node:module'; const require = __funcCreateRequire(import.meta.url);" },
+    // string-width builds Unicode tables at load time; the shim does the same count lazily
+    alias: { 'string-width': path.join(top, 'scripts', 'bundle-shims', 'string-width.js') },
+    plugins: [staticSubcommands],
   });
 }
