@@ -1,5 +1,5 @@
 // The transport seam shared by both ends: wire values, call requests, progress and per-host events, and the
-// server/client/factory contracts every transport (XML-RPC now, AMQP next) implements. See docs/transport-seam.md.
+// server/client/factory contracts every transport (XML-RPC now, AMQP next) implements.
 import type { ConfigOf, Schema } from '../common/config.js';
 import type { Logger } from '../common/log.js';
 import type { PeerIdentity, TlsMaterial } from '../common/tls.js';
