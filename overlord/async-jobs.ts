@@ -4,7 +4,7 @@ import type { HostProgressEvent, TransportClient, WireValue } from '../transport
 import { failureFromList, isRemoteErrorList } from '../common/remote-failure.js';
 import { fanoutAll } from './fanout.js';
 import {
-  JobCodes, formatJobId, type HostJobState, type JobRecord, type JobStore,
+  JobCodes, formatJobId, type HostJobState, type OverlordJobRecord, type OverlordJobStore,
 } from './job-store.js';
 import { compareHosts, ok, remoteFailure, type CallResults, type HostOutcome, type HostResult } from './outcome.js';
 import { loadOutcome, storeOutcome } from './stored-value.js';
@@ -18,7 +18,7 @@ export type JobStatus =
 
 /** What submitting and polling need from the overlord. */
 export interface JobContext {
-  readonly store: JobStore;
+  readonly store: OverlordJobStore;
   readonly client: () => Promise<TransportClient>;
   readonly timeoutMs: number;
   readonly concurrency: number;
@@ -102,7 +102,7 @@ export async function jobStatus(ctx: JobContext, id: string): Promise<JobStatus>
   return [code, finishedResults(hosts)];
 }
 
-async function pollPending(ctx: JobContext, rec: JobRecord): Promise<Record<string, HostJobState>> {
+async function pollPending(ctx: JobContext, rec: OverlordJobRecord): Promise<Record<string, HostJobState>> {
   const hosts: Record<string, HostJobState> = { ...rec.hosts };
   const ids = pendingIds(rec.hosts);
   const request = (host: string) => ({ method: 'jobs.job_status', params: [ids.get(host)!] });
