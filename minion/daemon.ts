@@ -38,6 +38,8 @@ export interface MinionOptions {
   transports?: TransportFactory[];
   /** how often the CRL file is polled for changes, ms (default 3000) */
   crlPollMs?: number;
+  /** first delay before a transport that cannot start yet is tried again, ms (default 1000, doubling to 60000) */
+  transportRetryMs?: number;
 }
 
 /** A running minion. */
@@ -65,10 +67,14 @@ function openJobStore(setup: MinionSetup, log: Logger): JobStore {
   });
 }
 
-function superviseTransports(setup: MinionSetup, factories: TransportFactory[], handlerParts: Parameters<typeof createCallHandler>[0], log: Logger): TransportSupervisor {
+function superviseTransports(
+  setup: MinionSetup, factories: TransportFactory[], handlerParts: Parameters<typeof createCallHandler>[0], log: Logger, firstRetryMs?: number,
+): TransportSupervisor {
   const handler = createCallHandler(handlerParts);
   const stateFile = rooted(TRANSPORT_STATES_FILE, setup.root);
-  const supervisor = new TransportSupervisor({ log, onChange: (reports) => writeTransportStates(stateFile, reports, log) });
+  const supervisor = new TransportSupervisor({
+    log, onChange: (reports) => writeTransportStates(stateFile, reports, log), ...(firstRetryMs !== undefined ? { firstRetryMs } : {}),
+  });
   for (const factory of factories) {
     const options = minionSettings(factory, setup.raw);
     supervisor.add(factory.name, (reportState) => factory.createServer({ options, tls: setup.tls, minionName: setup.name, log, reportState }, handler));
@@ -118,7 +124,7 @@ export async function startMinion(options: MinionOptions): Promise<MinionHandle>
   const dispatcher = new Dispatcher({ registry: setup.registry, root, minionName: setup.name, jobs, log, callTimeoutSec: setup.conf.call_timeout });
   let supervisor: TransportSupervisor;
   try {
-    supervisor = superviseTransports(setup, factories, { acl: setup.acl, audit, dispatcher, jobs, registry: setup.registry, log }, log);
+    supervisor = superviseTransports(setup, factories, { acl: setup.acl, audit, dispatcher, jobs, registry: setup.registry, log }, log, options.transportRetryMs);
     await supervisor.start();
   } catch (err) {
     await jobs.close();
