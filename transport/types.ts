@@ -187,6 +187,8 @@ export interface TransportSettings<S extends Schema = Schema, C extends Schema =
 export interface TransportFactory<S extends Schema = Schema, C extends Schema = Schema> {
   readonly name: string;
   readonly settings: TransportSettings<S, C>;
+  /** optional: where a server with these settings serves, for people (`funcd --info`: "127.0.0.1:51234", "amqp://broker:5672") */
+  describeEndpoint?(options: ConfigOf<S>): string;
   createServer(init: ServerInit<ConfigOf<S>>, handler: CallHandler): TransportServer;
   createClient(init: ClientInit<ConfigOf<C>>): TransportClient;
 }

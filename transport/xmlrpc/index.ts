@@ -29,6 +29,9 @@ export const xmlrpcTransport = defineTransport({
       listen_port: opt('int', XMLRPC_PORT),
     },
   },
+  describeEndpoint(options) {
+    return `${options.listen_addr || '0.0.0.0'}:${options.listen_port}`;
+  },
   createServer(init, handler) {
     return new XmlRpcServer({
       host: init.options.listen_addr || '0.0.0.0', port: init.options.listen_port, tls: init.tls,
