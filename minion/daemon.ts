@@ -1,11 +1,11 @@
 // funcd as a library: startMinion() prepares one minion from its root (config, name, TLS, ACL, modules), opens
 // its job store and starts every configured transport with one CallHandler (retrying those that cannot start yet). Many minions may share a process.
-import { readMinionConf } from '../common/config-files.js';
+import { MinionConfSchema, readMinionConf } from '../common/config-files.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { FuncPaths, rooted } from '../common/paths.js';
 import { remoteErrorList } from '../common/remote-failure.js';
 import '../transport/index.js';
-import { getTransport } from '../transport/registry.js';
+import { getTransport, transportNames } from '../transport/registry.js';
 import { minionSettings } from '../transport/settings.js';
 import type { ListenAddress, TlsMaterial, TransportFactory } from '../transport/types.js';
 import { AuditLog } from './audit-log.js';
@@ -101,6 +101,15 @@ function watchCrl(setup: MinionSetup, supervisor: TransportSupervisor, log: Logg
   return watcher;
 }
 
+/** Warns about minion.conf keys that neither func-ts nor any registered transport knows (func ignores them too). */
+function warnUnknownKeys(setup: MinionSetup, factories: TransportFactory[], log: Logger): void {
+  const known = new Set(Object.keys(MinionConfSchema));
+  for (const f of [...factories, ...transportNames().map((n) => getTransport(n))]) for (const k of Object.keys(f.settings.minion)) known.add(k);
+  for (const key of Object.keys(setup.raw.values)) {
+    if (!known.has(key)) log.warn(`${setup.raw.file} [main] ${key}: unknown key, ignored`);
+  }
+}
+
 /** The minion's func.log (<root>/var/log/func/func.log) at minion.conf's log_level. */
 export function minionLogger(root: string, configFile?: string, stderr = false): Logger {
   let level = 'INFO';
@@ -118,6 +127,8 @@ export async function startMinion(options: MinionOptions): Promise<MinionHandle>
   const log = options.log ?? minionLogger(root, options.configFile);
   const setup = await prepareMinion({ root, configFile: options.configFile, name: options.name, log, settings: options.settings });
   const factories = options.transports ?? setup.conf.transports.map((t) => getTransport(t));
+  warnUnknownKeys(setup, factories, log);
+  for (const factory of factories) minionSettings(factory, setup.raw); // a bad value fails here, before anything starts
   const jobs = openJobStore(setup, log);
   await jobs.open();
   const audit = new AuditLog(rooted(`${FuncPaths.funcLogDir}/audit.log`, root));

@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { ConfigError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { loadTlsMaterial } from '../../common/tls.js';
 import { startMinion, type MinionHandle } from '../../minion/daemon.js';
@@ -105,11 +106,21 @@ describe('minion transport supervision', function () {
     await Promise.all([m?.root, ca?.root, scratch].filter(Boolean).map((d) => removeTempRoot(d!)));
   });
 
+  it('rejects a bad value of a transport\'s own minion.conf key, naming the file, key and reason', async () => {
+    const err = await startMinion({
+      root: m.root, log, transports: [xmlrpcTransport, lineTransport],
+      settings: { listen_addr: '127.0.0.1', listen_port: '0', line_broker_port: 'many' },
+    }).then(() => null, (e: unknown) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as Error).message).to.equal(`${path.join(m.root, 'etc/func/minion.conf')} [main] line_broker_port: expected an integer, got "many"`);
+  });
+
   it('serves XML-RPC while a transport whose broker is down retries, and shows that state', async () => {
     handle = await startMinion({
       root: m.root, log, transportRetryMs: 100, crlPollMs: 100, transports: [xmlrpcTransport, lineTransport],
-      settings: { listen_addr: '127.0.0.1', listen_port: '0', line_broker_port: String(brokerPort) },
+      settings: { listen_addr: '127.0.0.1', listen_port: '0', line_broker_port: String(brokerPort), frobnicate: 'yes' },
     });
+    expect(logged).to.include(`WARNING ${path.join(m.root, 'etc/func/minion.conf')} [main] frobnicate: unknown key, ignored`);
     const states = Object.fromEntries(handle.transports().map((t) => [t.transport, t]));
     expect(states.xmlrpc!.state).to.equal('serving');
     expect(states['line-test']!.state).to.equal('retrying');
