@@ -2,13 +2,14 @@
 // ACLs, job runner processes): wire types, remote errors, ACL denial, unknown module/method, bad arguments,
 // deadlines, unreachable hosts, progress, async jobs. A transport joins by registering and adding a fixture.
 import { expect } from 'chai';
-import { ConnectionError, RemoteError, TimeoutError } from '../../common/errors.js';
+import { BrokerUnavailableError, ConnectionError, RemoteError, TimeoutError } from '../../common/errors.js';
 import { silentLogger } from '../../common/log.js';
 import { isRemoteErrorList } from '../../common/remote-failure.js';
 import { loadTlsMaterial, type TlsMaterial } from '../../common/tls.js';
 import { startMinion, type MinionHandle } from '../../minion/daemon.js';
 import { Overlord } from '../../overlord/overlord.js';
 import '../../transport/index.js';
+import { outcomeFromError } from '../../transport/outcome.js';
 import { getTransport, transportNames } from '../../transport/registry.js';
 import { overlordSettings } from '../../transport/settings.js';
 import type { HostEvent, TransportClient, WireValue } from '../../transport/types.js';
@@ -131,9 +132,10 @@ describe('transport contract', () => {
         expect(await call('test.ping')).to.equal(1);
       });
 
-      it('reports an unreachable host as a ConnectionError', async () => {
+      it('reports an unreachable host as a ConnectionError (or BrokerUnavailableError), an "unreachable" outcome', async () => {
         const err = await rejection(client.call(await fixture.unreachableTarget(), { method: 'test.ping', params: [] }, { timeout: 5000 }));
-        expect(err).to.be.instanceOf(ConnectionError);
+        expect(err instanceof ConnectionError || err instanceof BrokerUnavailableError, String(err)).to.equal(true);
+        expect(outcomeFromError(err, 5000).status).to.equal('unreachable');
       });
 
       it('starts, follows and cancels an async job', async () => {
