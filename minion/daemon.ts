@@ -1,12 +1,12 @@
 // funcd as a library: startMinion() prepares one minion from its root (config, name, TLS, ACL, modules), opens
 // its job store and starts every configured transport with one CallHandler (retrying those that cannot start yet). Many minions may share a process.
+import { applySection } from '../common/config.js';
 import { MinionConfSchema, readMinionConf } from '../common/config-files.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { FuncPaths, rooted } from '../common/paths.js';
 import { remoteErrorList } from '../common/remote-failure.js';
 import '../transport/index.js';
 import { getTransport, transportNames } from '../transport/registry.js';
-import { minionSettings } from '../transport/settings.js';
 import type { ListenAddress, TlsMaterial, TransportFactory } from '../transport/types.js';
 import { AuditLog } from './audit-log.js';
 import { createCallHandler } from './call-handler.js';
@@ -76,7 +76,7 @@ function superviseTransports(
     log, onChange: (reports) => writeTransportStates(stateFile, reports, log), ...(firstRetryMs !== undefined ? { firstRetryMs } : {}),
   });
   for (const factory of factories) {
-    const options = minionSettings(factory, setup.raw);
+    const options = applySection(factory.settings.minion, setup.raw);
     supervisor.add(factory.name, (reportState) => factory.createServer({ options, tls: setup.tls, minionName: setup.name, log, reportState }, handler));
   }
   return supervisor;
@@ -128,7 +128,7 @@ export async function startMinion(options: MinionOptions): Promise<MinionHandle>
   const setup = await prepareMinion({ root, configFile: options.configFile, name: options.name, log, settings: options.settings });
   const factories = options.transports ?? setup.conf.transports.map((t) => getTransport(t));
   warnUnknownKeys(setup, factories, log);
-  for (const factory of factories) minionSettings(factory, setup.raw); // a bad value fails here, before anything starts
+  for (const factory of factories) applySection(factory.settings.minion, setup.raw); // a bad value fails here, before anything starts
   const jobs = openJobStore(setup, log);
   await jobs.open();
   const audit = new AuditLog(rooted(`${FuncPaths.funcLogDir}/audit.log`, root));

@@ -193,7 +193,5 @@ export interface TransportFactory<S extends Schema = Schema, C extends Schema = 
   createClient(init: ClientInit<ConfigOf<C>>): TransportClient;
 }
 
-/** Declares a factory with its settings types inferred (`export const amqpTransport = defineTransport({...})`). */
-export function defineTransport<S extends Schema, C extends Schema>(factory: TransportFactory<S, C>): TransportFactory<S, C> {
-  return factory;
-}
+// defineTransport() lives in registry.ts (re-exported here): importing only types keeps this file out of the runtime.
+export { defineTransport } from './registry.js';

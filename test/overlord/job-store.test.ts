@@ -5,7 +5,7 @@ import path from 'node:path';
 import { JobCodes, OverlordJobStore, RETAIN_SECONDS, formatJobId, overlordJobIdTime } from '../../overlord/job-store.js';
 import { loadOutcome, storeOutcome } from '../../overlord/stored-value.js';
 import { wireFromJson, wireToJson } from '../../transport/wire-json.js';
-import { FaultError } from '../../transport/xmlrpc/fault-error.js';
+import { FaultError } from '../../transport/xmlrpc/faults.js';
 import { RemoteError } from '../../common/errors.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 
