@@ -106,3 +106,8 @@ export class OverlordJobStore {
     return names.filter((n) => n.endsWith('.json')).map((n) => decodeURIComponent(n.slice(0, -5)));
   }
 }
+
+/** host → minion job id of every unfinished host. */
+export function pendingIds(hosts: Readonly<Record<string, HostJobState>>): Map<string, string> {
+  return new Map(Object.entries(hosts).flatMap(([h, s]) => (s.state === 'pending' ? [[h, s.minionJobId] as const] : [])));
+}
