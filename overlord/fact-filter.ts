@@ -3,7 +3,7 @@
 import { InvalidArgumentsError } from '../common/errors.js';
 import type { WireStruct, WireValue } from '../transport/types.js';
 import { TargetError } from '../common/errors.js';
-import { ok, remoteFailure, type HostOutcome, type HostResult } from './outcome.js';
+import { ok, remoteFailure, type HostEvent, type HostOutcome } from './outcome.js';
 
 /**
  * The operators of an expression and func's operator names. `in` is func's contains, `ini` its icontains.
@@ -77,10 +77,10 @@ function unwrapFact(outcome: HostOutcome): HostOutcome | null {
  * answer the probe stays in (the real call, which carries the query too, reports it); TargetError when none is left.
  */
 export async function hostsMatchingFacts(
-  hosts: readonly string[], query: WireValue, probe: (hosts: readonly string[], params: WireValue[]) => AsyncIterable<HostResult>,
+  hosts: readonly string[], query: WireValue, probe: (hosts: readonly string[], params: WireValue[]) => AsyncIterable<HostEvent>,
 ): Promise<string[]> {
   const out = new Set<string>();
-  for await (const r of probe(hosts, [factParam(query)])) if (unwrapFactReply(r.outcome) !== null) out.add(r.host);
+  for await (const e of probe(hosts, [factParam(query)])) if (e.kind === 'result' && unwrapFactReply(e.outcome) !== null) out.add(e.host);
   const kept = hosts.filter((h) => out.has(h));
   if (kept.length === 0) throw new TargetError(`no host matched the fact filter (${hosts.length} host(s) asked)`);
   return kept;

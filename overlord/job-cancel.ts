@@ -25,6 +25,7 @@ export async function cancelJob(ctx: JobContext, id: string): Promise<Map<string
   const hosts: Record<string, HostJobState> = { ...rec.hosts };
   const request = (host: string) => ({ method: 'jobs.cancel', params: [pending.get(host)!] });
   for await (const r of fanout({ client: await ctx.client(), hosts: [...pending.keys()], request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs })) {
+    if (r.kind !== 'result') continue;
     if (r.outcome.status !== 'ok') { out.set(r.host, { state: 'failed', outcome: r.outcome }); continue; }
     // false: the minion's job had already ended; its result is collected by the next --jobstatus
     if (r.outcome.value !== true) { out.set(r.host, { state: 'finished' }); continue; }

@@ -38,7 +38,9 @@ export async function refreshCache(root: string, conf: string | undefined, file:
   const o = new Overlord('*', { root, config: conf, timeout: 5 });
   const modules: Record<string, Set<string>> = {};
   try {
-    for await (const { outcome } of o.stream('system', 'list_methods')) {
+    for await (const e of o.stream('system', 'list_methods')) {
+      if (e.kind !== 'result') continue;
+      const outcome = e.outcome;
       if (outcome.status !== 'ok' || !Array.isArray(outcome.value)) continue;
       for (const full of outcome.value) {
         if (typeof full !== 'string') continue;

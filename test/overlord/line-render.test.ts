@@ -1,6 +1,6 @@
 // --out txt: one line per host, values as compact JSON, failures as ERROR/TIMEOUT/UNREACHABLE lines.
 import { expect } from 'chai';
-import { FaultError } from '../../common/errors.js';
+import { FaultError } from '../../transport/xmlrpc/faults.js';
 import { renderHostLine } from '../../overlord/line-render.js';
 import { ok } from '../../overlord/outcome.js';
 

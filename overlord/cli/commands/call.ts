@@ -46,7 +46,7 @@ async function runSync(plan: CallPlan, ctx: CliContext): Promise<number> {
   const shape = reportShape(plan);
   const note = ctx.global.batch !== undefined ? `[batch window ${plan.overlord.concurrencyFor(hosts.length)} of ${hosts.length}${ctx.global.batchWait ? `, wait ${ctx.global.batchWait} s` : ''}]` : undefined;
   const reporter = new ResultReporter({ format: plan.format, verbose: plan.verbose, io: ctx.io, hosts, ...shape, ...(note ? { note } : {}) });
-  for await (const r of plan.overlord.streamHosts(hosts, plan.module, plan.method, plan.params)) reporter.add([r]);
+  for await (const e of plan.overlord.streamHosts(hosts, plan.module, plan.method, plan.params)) reporter.event(e);
   return reporter.finish(plan.overlord.timeoutMs / 1000);
 }
 
@@ -58,11 +58,6 @@ function interruption(): { readonly happened: Promise<void>; readonly interrupte
   const onSigint = (): void => { fired = true; fire(); };
   process.on('SIGINT', onSigint);
   return { happened, interrupted: () => fired, stop: () => { process.removeListener('SIGINT', onSigint); } };
-}
-
-/** "[host 3/10]" notes for hosts whose minion reports progress. */
-function progressNote(progress: Map<string, [number, number]>): string {
-  return [...progress].filter(([, [, total]]) => total > 0).slice(0, 3).map(([h, [c, t]]) => `[${h} ${c}/${t}]`).join(' ');
 }
 
 async function runAsync(plan: CallPlan, ctx: CliContext, nopoll: boolean): Promise<number> {
@@ -93,9 +88,7 @@ async function followJob(plan: CallPlan, ctx: CliContext, hosts: readonly string
     status = await plan.overlord.pollJob(id, {
       signal: stop.signal,
       onResults: (rs) => { rs.forEach((r) => finished.add(r.host)); reporter.add(rs); },
-      onTick: async (s) => {
-        if (ctx.io.interactive && s[0] === JobCodes.PARTIAL) reporter.note(progressNote(await plan.overlord.jobProgress(id)));
-      },
+      onProgress: (events) => { for (const e of events) reporter.event(e); },
     });
   } finally {
     clearTimeout(timer);

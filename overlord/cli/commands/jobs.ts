@@ -2,7 +2,7 @@
 // started, its state and how many hosts have finished, as a table or (--json) one JSON list. Reads the job
 // records only (no minion is called): a job's state is as of its last poll (`call --jobstatus ID` polls).
 import type { Argv } from 'yargs';
-import { JobCodes, JobStore, defaultJobDir, type JobRecord } from '../../job-store.js';
+import { JobCodes, OverlordJobStore, defaultJobDir, type OverlordJobRecord } from '../../job-store.js';
 import type { CliContext, ParsedArgs, Subcommand } from '../context.js';
 
 /** One job as `func jobs --json` shows it. */
@@ -17,7 +17,7 @@ export interface JobSummary {
   total: number;
 }
 
-function summary(rec: JobRecord): JobSummary {
+function summary(rec: OverlordJobRecord): JobSummary {
   const states = Object.values(rec.hosts);
   const done = states.filter((s) => s.state !== 'pending').length;
   const cancelled = rec.cancelled !== undefined;
@@ -38,8 +38,8 @@ function table(rows: readonly JobSummary[]): string {
 
 /** Every stored job's summary, oldest first. */
 export function jobSummaries(root: string): JobSummary[] {
-  const store = new JobStore(defaultJobDir(root));
-  return store.list().map(({ id }) => store.load(id)).filter((r): r is JobRecord => r !== null).map(summary);
+  const store = new OverlordJobStore(defaultJobDir(root));
+  return store.list().map(({ id }) => store.load(id)).filter((r): r is OverlordJobRecord => r !== null).map(summary);
 }
 
 const jobs: Subcommand = {
