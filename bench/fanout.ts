@@ -148,10 +148,12 @@ async function main(): Promise<void> {
       when: new Date().toISOString(), cpus: os.cpus().length, node: process.version, loadavgAfter: os.loadavg(),
       goal: { coldApi1000Under1s: api1000 < 1, api1000, warmApi1000Under1s: warm1000 < 1, warm1000 }, measurements: ms, ratios: table,
     };
-    await fs.writeFile(path.join(resultsDir, 'fanout.json'), `${JSON.stringify(doc, null, 2)}\n`);
-    log(`wrote ${path.join(resultsDir, 'fanout.json')}`);
-    // no gnuplot: the figures above are the result, the plot is extra (exit 0); a gnuplot that fails is a bug
-    if (plotFanout(ms, path.join(resultsDir, 'fanout.png'), log) === 'failed') process.exitCode = 1;
+    // a partial run (FANOUT_SIZES) writes its own file and no plot: the committed figures stay those of a full run
+    const partial = SIZES.length !== ALL_SIZES.length;
+    const file = path.join(resultsDir, partial ? `fanout-${SIZES.join('-')}.json` : 'fanout.json');
+    await fs.writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
+    log(`wrote ${file}`);
+    if (!partial && plotFanout(ms, path.join(resultsDir, 'fanout.png'), log) === 'failed') process.exitCode = 1;
   } finally {
     await stopMinionHosts(hosts);
   }

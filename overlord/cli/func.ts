@@ -45,9 +45,9 @@ async function runSubcommand(cmd: Subcommand, line: CommandLine, target: string,
   const parser = subcommandParser(cmd, [...line.forwarded, ...line.rest]).fail((msg, err) => { failure = msg ?? err?.message ?? 'invalid arguments'; });
   const args = await parser.parseAsync() as unknown as ParsedArgs;
   if (failure !== null) {
-    const hint = /Unknown argument/i.test(failure) ? '\nArguments that start with "-" go after "--", e.g. func "*" call test echo -- --verbose' : '';
+    const hint = cmd.name === 'call' && /Unknown argument/i.test(failure) ? '\nArguments that start with "-" go after "--", e.g. func "*" call test echo -- --verbose' : '';
     io.err(`func: ${failure}${hint}\n\n${await parser.getHelp()}\n`);
-    return 2;
+    return ExitStatus.USAGE;
   }
   if (args.help) return 0;
   const before = await globalParser(line.globals).parseAsync() as Record<string, unknown>;
