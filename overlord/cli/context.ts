@@ -62,6 +62,13 @@ export class CliContext {
     return o;
   }
 
+  /** The progress line's note for a batch ("[batch window 5 of 20, wait 2 s]"), or undefined without --batch. */
+  batchNote(overlord: Overlord, hostCount: number): string | undefined {
+    if (this.global.batch === undefined) return undefined;
+    const wait = this.global.batchWait ? `, wait ${this.global.batchWait} s` : '';
+    return `[batch window ${overlord.concurrencyFor(hostCount)} of ${hostCount}${wait}]`;
+  }
+
   /** Closes every Overlord made. */
   async close(): Promise<void> {
     await Promise.all(this.made.splice(0).map((o) => o.close()));

@@ -37,6 +37,7 @@ export class ResultReporter {
   constructor(private readonly options: ReportOptions) {
     this.order = [...options.hosts].sort(compareHosts);
     this.progress = new ProgressLine(options.io.interactive, this.order.length, options.io.err);
+    if (options.note) this.progress.update(0, options.note);
   }
 
   /** Records finished hosts; in text mode prints every host whose turn has come. */

@@ -44,7 +44,7 @@ function reportShape(plan: CallPlan): { render?: typeof renderRcText; failed?: t
 async function runSync(plan: CallPlan, ctx: CliContext): Promise<number> {
   const hosts = await plan.overlord.hosts();
   const shape = reportShape(plan);
-  const note = ctx.global.batch !== undefined ? `[batch window ${plan.overlord.concurrencyFor(hosts.length)} of ${hosts.length}${ctx.global.batchWait ? `, wait ${ctx.global.batchWait} s` : ''}]` : undefined;
+  const note = ctx.batchNote(plan.overlord, hosts.length);
   const reporter = new ResultReporter({ format: plan.format, verbose: plan.verbose, io: ctx.io, hosts, ...shape, ...(note ? { note } : {}) });
   for await (const e of plan.overlord.streamHosts(hosts, plan.module, plan.method, plan.params)) reporter.event(e);
   return reporter.finish(plan.overlord.timeoutMs / 1000);

@@ -24,7 +24,7 @@ const ping: Subcommand = {
   async run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     const overlord = ctx.overlord({ concurrency: numOpt(args, 'forks'), timeout: numOpt(args, 'timeout') });
     const hosts = await overlord.hosts();
-    const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: pingLine });
+    const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: pingLine, note: ctx.batchNote(overlord, hosts.length) });
     for await (const e of overlord.streamHosts(hosts, 'test', 'ping', [])) reporter.event(e);
     return reporter.finish(overlord.timeoutMs / 1000);
   },

@@ -30,7 +30,7 @@ const show: Subcommand = {
     }
     const overlord = ctx.overlord();
     const hosts = await overlord.hosts();
-    const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: picker(keys) });
+    const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: picker(keys), note: ctx.batchNote(overlord, hosts.length) });
     for await (const e of overlord.streamHosts(hosts, 'hardware', 'info', [])) reporter.event(e);
     return reporter.finish(overlord.timeoutMs / 1000);
   },
