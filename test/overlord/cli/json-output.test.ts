@@ -72,6 +72,23 @@ describe('func --json and user errors', function () {
     expect(table.stdout).to.include(id);
   });
 
+  it('an unwritable job directory is one line naming it, exit 2', async () => {
+    const jobs = path.join(fleet.root, 'var/lib/func/overlord-jobs');
+    const saved = `${jobs}.saved`;
+    await fs.rename(jobs, saved).catch(() => undefined);
+    await fs.writeFile(jobs, 'not a directory');
+    try {
+      const r = await func('*', 'call', '--async', 'test', 'ping');
+      expect(r.code).to.equal(2);
+      expect(r.stderr.trim().split('\n')).to.have.length(1);
+      expect(r.stderr).to.include(jobs);
+      expect(r.stderr).not.to.match(/\n\s+at /);
+    } finally {
+      await fs.rm(jobs, { force: true });
+      await fs.rename(saved, jobs).catch(() => undefined);
+    }
+  });
+
   it('a missing local file is one line naming it, exit 2; -v adds the stack', async () => {
     const missing = path.join(scratch, 'no-such-file');
     const r = await func('*', 'copyfile', '-f', missing, '--remotepath', '/tmp/x');
