@@ -71,6 +71,8 @@ export class Overlord {
   readonly targets: TargetResolver;
   private readonly store: OverlordJobStore;
   private client: Promise<TransportClient> | null = null;
+  /** the TLS sessions kept on disk (tlsSessionDir), written when the overlord closes */
+  private sessions: FileTlsSessionStore | null = null;
 
   /**
    * @param spec func target spec: ";"-separated globs, `@group`, `@group:glob`, `~regex`; an array is joined with ";"
@@ -215,6 +217,7 @@ export class Overlord {
     const c = this.client;
     this.client = null;
     if (c) await (await c.catch(() => null))?.close();
+    await this.sessions?.flush();
   }
 
   /** The transport client, made on first use (credentials are read then). */
@@ -249,7 +252,8 @@ export class Overlord {
   private async sessionStore(dir: string): Promise<FileTlsSessionStore> {
     const crl = this.options.tls ? undefined : (await chooseCredentials(this.root, this.conf)).files.crl;
     const { certroot, certExtension } = this.targets.sources;
-    return new FileTlsSessionStore(dir, (host) => path.join(certroot, `${host}.${certExtension}`), crl);
+    this.sessions = new FileTlsSessionStore(dir, (host) => path.join(certroot, `${host}.${certExtension}`), crl);
+    return this.sessions;
   }
 
   private jobContext(): JobContext {

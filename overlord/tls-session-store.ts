@@ -1,5 +1,5 @@
-// The overlord's TLS sessions on disk (<root>/var/lib/func/tls-sessions, one 0600 file per host:port), so a
-// second `func` run resumes instead of doing a full handshake per host. A saved session is used only while it
+// The overlord's TLS sessions on disk (<root>/var/lib/func/tls-sessions, one 0600 file per host:port, written when
+// the overlord closes), so a second `func` run resumes instead of doing a full handshake per host. A saved session is used only while it
 // has not expired, the minion's signed certificate is still the one it was made with, and the CRL is unchanged.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -74,6 +74,9 @@ export class FileTlsSessionStore implements TlsSessionStore {
    * @param certFileOf the signed certificate of a minion (certroot/<host>.cert)
    * @param crlFile the overlord's CRL, if any: a CRL changed after a session was saved retires that session
    */
+  /** sessions received and not yet written: the latest per file (a TLS 1.3 server sends two tickets per connection) */
+  private readonly unsaved = new Map<string, SavedSession>();
+
   constructor(readonly dir: string, private readonly certFileOf: (host: string) => string, private readonly crlFile?: string) {}
 
   private file(host: string, port: number): string {
@@ -118,13 +121,21 @@ export class FileTlsSessionStore implements TlsSessionStore {
     const now = Date.now();
     const expires = sessionExpiry(session) ?? now + 300_000;
     if (expires <= now) return;
-    const record: SavedSession = { session: session.toString('base64'), cert: certSha256(peerCertificate), saved: now, expires };
+    this.unsaved.set(this.file(host, port), { session: session.toString('base64'), cert: certSha256(peerCertificate), saved: now, expires });
+  }
+
+  /** Writes the sessions received since the last flush (in parallel, each file replaced atomically). */
+  async flush(): Promise<void> {
+    const records = [...this.unsaved];
+    this.unsaved.clear();
+    if (records.length === 0) return;
     try {
-      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const file = this.file(host, port);
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-      fs.renameSync(tmp, file);
+      await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await Promise.all(records.map(async ([file, record]) => {
+        const tmp = `${file}.${process.pid}.tmp`;
+        await fs.promises.writeFile(tmp, JSON.stringify(record), { mode: 0o600 });
+        await fs.promises.rename(tmp, file);
+      }));
     } catch { /* an unwritable directory only costs the next run a full handshake */ }
   }
 }

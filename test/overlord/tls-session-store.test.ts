@@ -33,6 +33,7 @@ describe('TLS sessions on disk', function () {
       expect(await client.call('127.0.0.1', { method: 'test.ping', params: [] })).to.equal(1);
     } finally {
       await client.close();
+      await s.flush();
     }
     return resumed.at(-1)!;
   }
