@@ -1,8 +1,13 @@
 // OpenSSL's X509_NAME_hash (what `openssl x509 -subject_hash` prints), computed from a certificate's
 // subject: SHA-1 over the canonical encoding of its RDNs, first four bytes read little-endian.
-// Only asn1js is used here (no X.509 library), so a daemon that checks peers stays small and starts fast.
+// Only asn1js is used here (no X.509 library), loaded on the first hash: a command that only calls out (func)
+// never loads it, so it starts faster.
 import { createHash } from 'node:crypto';
-import * as asn1js from 'asn1js';
+import { createRequire } from 'node:module';
+import type * as Asn1 from 'asn1js';
+
+let loaded: typeof Asn1 | null = null;
+const asn1 = (): typeof Asn1 => (loaded ??= createRequire(import.meta.url)('asn1js') as typeof Asn1);
 
 // string types OpenSSL canonicalises (ASN1_MASK_CANON), by universal tag number → how to read the bytes
 const STRING_TAGS: Record<number, 'utf8' | 'latin1' | 'utf16be' | 'utf32be'> = {
@@ -48,22 +53,22 @@ function canonical(value: string): Buffer {
 /** The hash of a DER-encoded X.509 Name. */
 export function nameHash(nameDer: ArrayBuffer | Uint8Array): number {
   const der = nameDer instanceof Uint8Array ? nameDer : new Uint8Array(nameDer);
-  const parsed = asn1js.fromBER(der);
+  const parsed = asn1().fromBER(der);
   if (parsed.offset === -1) throw new Error(`cannot parse X.509 name: ${parsed.result.error}`);
-  const rdns = (parsed.result as asn1js.Sequence).valueBlock.value as asn1js.Set[];
+  const rdns = (parsed.result as Asn1.Sequence).valueBlock.value as Asn1.Set[];
   const parts: Buffer[] = [];
   for (const rdn of rdns) {
-    const avas = (rdn.valueBlock.value as asn1js.Sequence[]).map((ava) => {
-      const [oid, value] = ava.valueBlock.value as [asn1js.ObjectIdentifier, asn1js.BaseBlock];
+    const avas = (rdn.valueBlock.value as Asn1.Sequence[]).map((ava) => {
+      const [oid, value] = ava.valueBlock.value as [Asn1.ObjectIdentifier, Asn1.BaseBlock];
       const how = value.idBlock.tagClass === 1 ? STRING_TAGS[value.idBlock.tagNumber] : undefined;
       if (!how) return ava; // not a string type: kept as it is
       const raw = new Uint8Array((value.valueBlock as unknown as { valueHexView: Uint8Array }).valueHexView);
       const canon = canonical(decodeString(raw, how));
-      const utf8 = new asn1js.Utf8String();
+      const utf8 = new (asn1().Utf8String)();
       utf8.valueBlock.valueHexView = new Uint8Array(canon);
-      return new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: oid.valueBlock.toString() }), utf8] });
+      return new (asn1().Sequence)({ value: [new (asn1().ObjectIdentifier)({ value: oid.valueBlock.toString() }), utf8] });
     });
-    parts.push(Buffer.from(new asn1js.Set({ value: avas }).toBER()));
+    parts.push(Buffer.from(new (asn1().Set)({ value: avas }).toBER()));
   }
   const digest = createHash('sha1').update(Buffer.concat(parts)).digest();
   return digest.readUInt32LE(0);
@@ -77,12 +82,12 @@ function derOf(cert: string | Uint8Array): Uint8Array {
 }
 
 /** The subject Name of a DER certificate, as parsed ASN.1 (tbsCertificate: [version], serial, alg, issuer, validity, subject). */
-function subjectOf(der: Uint8Array): asn1js.Sequence {
-  const parsed = asn1js.fromBER(der);
+function subjectOf(der: Uint8Array): Asn1.Sequence {
+  const parsed = asn1().fromBER(der);
   if (parsed.offset === -1) throw new Error(`cannot parse certificate: ${parsed.result.error}`);
-  const tbs = ((parsed.result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence).valueBlock.value;
+  const tbs = ((parsed.result as Asn1.Sequence).valueBlock.value[0] as Asn1.Sequence).valueBlock.value;
   const hasVersion = tbs[0]!.idBlock.tagClass === 3 && tbs[0]!.idBlock.tagNumber === 0;
-  return tbs[hasVersion ? 5 : 4] as asn1js.Sequence;
+  return tbs[hasVersion ? 5 : 4] as Asn1.Sequence;
 }
 
 /** The subject hash of a certificate given as PEM or DER. */

@@ -24,10 +24,33 @@ export function summaryLine(counts: Record<OutcomeStatus, number>): string {
   return OUTCOME_STATUSES.map((s) => `${counts[s]} ${s}`).join(', ');
 }
 
-let hostCollator: Intl.Collator | null = null; // made on first use: building it costs ~7 ms of CLI start-up
+const CHUNKS = /\d+|\D+/g;
 
-/** Orders hosts the way every output of the overlord lists them: natural order (127.0.0.2 before 127.0.0.10). */
+/**
+ * Orders hosts the way every output of the overlord lists them: natural order (127.0.0.2 before 127.0.0.10,
+ * web2 before web10), letters case-insensitively first. Hand-written: an Intl.Collator costs ~8 ms to build.
+ */
 export function compareHosts(a: string, b: string): number {
-  hostCollator ??= new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
-  return hostCollator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+  const x = a.match(CHUNKS) ?? [];
+  const y = b.match(CHUNKS) ?? [];
+  let tie = 0; // the first difference that only case or leading zeros make, as Intl.Collator orders it
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    if (p === q) continue;
+    const digits = p.charCodeAt(0) <= 57 && p.charCodeAt(0) >= 48 && q.charCodeAt(0) <= 57 && q.charCodeAt(0) >= 48;
+    if (digits) {
+      const n = BigInt(p);
+      const m = BigInt(q);
+      if (n !== m) return n < m ? -1 : 1;
+      tie ||= p.length > q.length ? -1 : 1; // more leading zeros first
+      continue;
+    }
+    const l = p.toLowerCase();
+    const m = q.toLowerCase();
+    if (l !== m) return l < m ? -1 : 1;
+    tie ||= p > q ? -1 : 1; // lower case first
+  }
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  return tie;
 }

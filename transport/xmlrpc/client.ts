@@ -114,13 +114,18 @@ class MinionAgent extends https.Agent {
 
   override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
     const target = { host: options.host ?? 'localhost', port: Number(options.port) };
-    const check = this.verifyHostName ? hostCheck(target) : skipHostCheck;
+    // the certificate the host check reads is the one a saved session is tied to (no second copy of it)
+    let presented: Buffer | undefined;
+    const verify = hostCheck(target);
+    const check = this.verifyHostName
+      ? (name: string, cert: PeerCertificate): Error | undefined => { presented = cert.raw; return verify(name, cert); }
+      : skipHostCheck;
     const stored = this.sessions && !this.inMemorySession(options) ? this.sessions.get(target.host, target.port) : undefined;
     const socket = super.createConnection({ ...options, checkServerIdentity: check, ...(stored ? { session: stored } : {}) }, callback) as TLSSocket | null | undefined;
     if (socket) {
       leafOnlyForHostCheck(socket, this.verifyHostName);
       const store = this.sessions;
-      if (store) socket.on('session', (s: Buffer) => store.save(target.host, target.port, s, socket.getPeerX509Certificate()?.raw));
+      if (store) socket.on('session', (s: Buffer) => store.save(target.host, target.port, s, presented ?? socket.getPeerX509Certificate()?.raw));
     }
     return socket;
   }
