@@ -68,7 +68,7 @@ const check: Subcommand = {
   name: 'check',
   describe: 'check the set-up of this overlord and the targets',
   usage: '[--certmaster] [--minion]',
-  options: (y: Argv) => withJsonOption(y, 'one JSON document: {"ok": bool, "findings": [{"ok": bool, "text": …}]}')
+  options: (y: Argv) => withJsonOption(y, 'one JSON document: {"ok": bool, "findings": [{"ok": bool, "text": …}]}', false)
     .option('certmaster', { alias: 'c', type: 'boolean', describe: 'also check that certmaster answers' })
     .option('minion', { alias: 'm', type: 'boolean', describe: "also report this host's minion set-up" })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'accepted for func compatibility' }),

@@ -7,7 +7,7 @@ const listMinions: Subcommand = {
   name: 'list_minions',
   describe: 'list the minions the target matches',
   usage: '[options]',
-  options: (y: Argv) => withJsonOption(y, 'one JSON list of the host names').option('verbose', { alias: 'v', type: 'boolean', describe: 'accepted for func compatibility' }),
+  options: (y: Argv) => withJsonOption(y, 'one JSON list of the host names', false).option('verbose', { alias: 'v', type: 'boolean', describe: 'accepted for func compatibility' }),
   async run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     const hosts = await ctx.overlord().listMinions();
     ctx.io.out(args.json === true ? `${JSON.stringify(hosts)}\n` : hosts.map((h) => `${h}\n`).join(''));

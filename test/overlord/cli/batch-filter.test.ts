@@ -59,9 +59,11 @@ describe('func batches, --out txt and fact filters', function () {
     }
   });
 
-  it('--out txt prints one line per host', async () => {
+  it('--out txt prints one line per host (call, ping)', async () => {
     const r = await func('*', 'call', '--out', 'txt', 'command', 'run', 'printf "a\\nb"');
     expect(r.stdout).to.equal(HOSTS.map((h) => `${h}: [0,"a\\nb",""]\n`).join(''));
+    const ping = await func('*', 'ping', '--out', 'txt');
+    expect(ping.stdout).to.equal(HOSTS.map((h) => `${h}: 1\n`).join(''));
     const e = await func('*', 'call', '--out', 'txt', 'test', 'explode');
     expect(e.stdout).to.equal(HOSTS.map((h) => `${h}: ERROR exceptions.Exception: khhhhhhaaaaaan!!!!!!\n`).join(''));
   });
