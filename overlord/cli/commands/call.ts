@@ -1,5 +1,6 @@
-// `func <target> call [options] <module> <method> [args…]`: runs a method on every target (sync, or async
-// when asked or forced by async_methods.conf), or shows an async job's status (--jobstatus).
+// `func <target> call [options] <module> <method> [args…]`: runs a method on every target (sync, or as a job
+// when asked or forced by async_methods.conf, followed until done, Ctrl-C or --timeout), shows a job's status
+// (--jobstatus) or cancels it (--cancel).
 import type { Argv } from 'yargs';
 import { readAsyncMethodsConf } from '../../../common/config-files.js';
 import type { WireValue } from '../../../transport/types.js';
@@ -9,12 +10,12 @@ import type { Overlord } from '../../overlord.js';
 import { numOpt, positionals, strOpt, type CliContext, type ParsedArgs, type Subcommand } from '../context.js';
 import { showJobStatus } from '../job-view.js';
 import { parseArgs } from '../parse-args.js';
-import { ResultReporter } from '../report.js';
 import { compareHosts } from '../../outcome.js';
 import { renderHostText } from '../../text-render.js';
 import { failedRc, RC_METHODS, renderRcText } from '../command-run-view.js';
 import { ExitStatus } from '../exit-status.js';
 import { jobHints } from '../job-hints.js';
+import { ResultReporter } from '../report.js';
 
 function formatOf(args: ParsedArgs): OutputFormat {
   if (args.json) return 'json';
