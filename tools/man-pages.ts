@@ -8,7 +8,8 @@ import { parser as certmasterRequestParser } from '../certmaster/cli/certmaster-
 import { parser as certmasterParser } from '../certmaster/cli/certmaster.js';
 import { parser as funcdParser } from '../minion/cli/funcd.js';
 import { EXIT_STATUS_TABLE } from '../overlord/cli/exit-status.js';
-import { globalParser, subcommandParser } from '../overlord/cli/func.js';
+import yargs from 'yargs';
+import { globalParser } from '../overlord/cli/func.js';
 import { parser as transmitParser } from '../overlord/cli/func-transmit.js';
 import { loadSubcommands } from '../overlord/cli/subcommands.js';
 import { optionsRoff, renderManPage, roffEscape, usageAndEpilogue, type ManPageSpec, type ManSection } from './man-page.js';
@@ -25,11 +26,12 @@ const ENVIRONMENT: ManSection = {
 async function subcommandSections(): Promise<ManSection> {
   const sub = [];
   for (const cmd of await loadSubcommands()) {
-    const p = subcommandParser(cmd, []);
-    const { usage } = await usageAndEpilogue(p);
-    sub.push({ title: cmd.name, body: ['.nf', roffEscape(usage), '.fi', '.PP', roffEscape(cmd.describe), optionsRoff(p)].join('\n') });
+    // the subcommand's own options only: the global ones are listed once, under OPTIONS
+    const own = cmd.options(yargs([]).version(false));
+    const usage = `func <target> ${cmd.name} ${cmd.usage}`.trim();
+    sub.push({ title: cmd.name, body: ['.nf', roffEscape(usage), '.fi', '.PP', roffEscape(cmd.describe), optionsRoff(own)].join('\n') });
   }
-  return { title: 'Subcommands', paragraphs: ['Each subcommand takes its own options (after the subcommand name) as well as the global options.'], sub };
+  return { title: 'Subcommands', paragraphs: ['Each subcommand takes its own options (after the subcommand name) as well as the global options above.'], sub };
 }
 
 async function pages(): Promise<ManPageSpec[]> {
