@@ -19,6 +19,9 @@ export const MinionConfSchema = {
   // beyond func
   job_retention: opt('int', 3600),
   max_body_bytes: opt('int', 16 * 1024 * 1024),
+  max_reply_bytes: opt('int', 256 * 1024 * 1024),
+  max_inflight_bytes: opt('int', 64 * 1024 * 1024),
+  max_connections_per_peer: opt('int', 64),
   call_timeout: opt('float', 0),
   transports: opt('list', ['xmlrpc']),
 };
@@ -38,6 +41,7 @@ export const OverlordConfSchema = {
   // beyond func
   forks: opt('int', 64),
   transport: opt('string', 'xmlrpc'),
+  max_reply_bytes: opt('int', 256 * 1024 * 1024),
 };
 export type OverlordConf = ConfigOf<typeof OverlordConfSchema>;
 
@@ -57,6 +61,7 @@ export const CertmasterConfSchema = {
   // beyond certmaster
   key_type: opt('string', 'ec'),
   max_csr_bytes: opt('int', 64 * 1024),
+  allow_weak_keys: opt('bool', false),
 };
 export type CertmasterConf = ConfigOf<typeof CertmasterConfSchema>;
 

@@ -5,10 +5,10 @@ import { createLogger, type Logger } from '../common/log.js';
 import { FuncPaths, rooted } from '../common/paths.js';
 import '../transport/index.js';
 import { getTransport } from '../transport/registry.js';
-import type { ListenAddress, TlsMaterial, TransportFactory, TransportServer } from '../transport/types.js';
+import type { ListenAddress, ServerLimits, TlsMaterial, TransportFactory, TransportServer } from '../transport/types.js';
 import { remoteErrorList } from '../transport/xmlrpc/faults.js';
 import { AuditLog } from './audit-log.js';
-import { createCallHandler } from './call-handler.js';
+import { createCallHandler, createCallScreen } from './call-handler.js';
 import { CrlWatcher } from './crl-watch.js';
 import { Dispatcher } from './dispatch.js';
 import { ChildProcessJobLauncher } from './job-runner.js';
@@ -34,7 +34,7 @@ export interface MinionOptions {
   log?: Logger;
   /** transports to serve; default: minion.conf `transports` looked up in the transport registry */
   transports?: TransportFactory[];
-  /** how often the CRL file is polled for changes, ms (default 3000) */
+  /** how often the CRL file is polled for changes, ms (default 1000) */
   crlPollMs?: number;
 }
 
@@ -49,8 +49,8 @@ export interface MinionHandle {
   stop(): Promise<void>;
 }
 
-/** A transport server that can swap its TLS material at run time (XmlRpcServer can). */
-interface TlsSwappable { setTls(material: TlsMaterial): void }
+/** A transport server that can swap its TLS material at run time (XmlRpcServer can; it also drops revoked peers). */
+interface TlsSwappable { setTls(material: TlsMaterial): unknown }
 function canSwapTls(s: TransportServer): s is TransportServer & TlsSwappable {
   return typeof (s as Partial<TlsSwappable>).setTls === 'function';
 }
@@ -62,19 +62,28 @@ function openJobStore(setup: MinionSetup, log: Logger): JobStore {
     root, minionName: name, moduleList: conf.module_list, jobsDir, methodLogDir: conf.method_log_dir, retentionSec: conf.job_retention,
   });
   return new JobStore({
-    dir: jobsDir, methodLogDir: conf.method_log_dir, retentionSec: conf.job_retention, launcher, log,
+    dir: jobsDir, methodLogDir: conf.method_log_dir, retentionSec: conf.job_retention, launcher, log, adminKeys: [setup.caIdentity.key],
     failureToWire: (f) => remoteErrorList(f.type, f.message, f.trace),
   });
 }
 
 async function startServers(setup: MinionSetup, options: MinionOptions, factories: TransportFactory[], parts: Parameters<typeof createCallHandler>[0]): Promise<TransportServer[]> {
   const handler = createCallHandler(parts);
+  const screen = createCallScreen(parts);
+  const { conf } = setup;
+  const limits: ServerLimits = {
+    maxReplyBytes: conf.max_reply_bytes, maxInFlightBytes: conf.max_inflight_bytes, maxConnectionsPerPeer: conf.max_connections_per_peer,
+    keys: {
+      body: 'max_body_bytes in minion.conf', reply: 'max_reply_bytes in minion.conf',
+      inFlight: 'max_inflight_bytes in minion.conf', perPeer: 'max_connections_per_peer in minion.conf',
+    },
+  };
   const host = options.host ?? (setup.conf.listen_addr || '0.0.0.0');
   const servers: TransportServer[] = [];
   try {
     for (const [i, factory] of factories.entries()) {
       const port = i === 0 ? options.port ?? setup.conf.listen_port : factory.defaultPort;
-      const server = factory.createServer({ host, port, tls: setup.tls, maxBodyBytes: setup.conf.max_body_bytes }, handler);
+      const server = factory.createServer({ host, port, tls: setup.tls, maxBodyBytes: setup.conf.max_body_bytes, screen, limits }, handler);
       await server.start();
       servers.push(server);
     }

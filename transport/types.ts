@@ -57,6 +57,12 @@ export interface CallContext {
 /** The minion's single entry point; it throws FuncError subclasses, which the transport maps to its wire. */
 export type CallHandler = (request: CallRequest, ctx: CallContext) => Promise<WireValue>;
 
+/**
+ * An early check a transport makes as soon as it knows the method name and the caller, before it reads the params
+ * (so a refused caller cannot make the server hold a large body): throws a FuncError to refuse the call.
+ */
+export type CallScreen = (method: string, peer: PeerIdentity) => void;
+
 export interface ListenAddress { host: string; port: number }
 
 export interface TransportServer {
@@ -93,6 +99,22 @@ export interface ServerOptions {
   tls: TlsMaterial;
   /** body size limit in bytes */
   maxBodyBytes?: number;
+  /** refuses calls before their params are read (the minion's ACL check) */
+  screen?: CallScreen;
+  /** limits against careless or hostile callers; each error names the config key that sets it */
+  limits?: ServerLimits;
+}
+
+/** A server's limits beyond the body size (minion.conf keys). */
+export interface ServerLimits {
+  /** largest reply in bytes (max_reply_bytes) */
+  maxReplyBytes?: number;
+  /** request body bytes held at once across all connections (max_inflight_bytes) */
+  maxInFlightBytes?: number;
+  /** connections one peer may hold open (max_connections_per_peer) */
+  maxConnectionsPerPeer?: number;
+  /** where each limit is set, e.g. {reply: 'max_reply_bytes in minion.conf'} */
+  keys?: Partial<Record<'body' | 'reply' | 'inFlight' | 'perPeer', string>>;
 }
 
 export interface ClientOptions {

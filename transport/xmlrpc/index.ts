@@ -19,6 +19,11 @@ export const xmlrpcTransport: TransportFactory = {
     return new XmlRpcServer({
       host: options.host, port: options.port, tls: options.tls, errorToWire: funcErrorToWire,
       ...(options.maxBodyBytes !== undefined ? { limits: { maxBytes: options.maxBodyBytes } } : {}),
+      ...(options.screen !== undefined ? { screen: options.screen } : {}),
+      ...(options.limits?.maxReplyBytes !== undefined ? { maxReplyBytes: options.limits.maxReplyBytes } : {}),
+      ...(options.limits?.maxInFlightBytes !== undefined ? { maxInFlightBytes: options.limits.maxInFlightBytes } : {}),
+      ...(options.limits?.maxConnectionsPerPeer !== undefined ? { maxConnectionsPerPeer: options.limits.maxConnectionsPerPeer } : {}),
+      ...(options.limits?.keys !== undefined ? { limitKeys: options.limits.keys } : {}),
     }, handler);
   },
   createClient(options) {

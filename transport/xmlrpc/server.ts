@@ -1,21 +1,28 @@
 // The XML-RPC server of funcd (HTTPS, mutual TLS) and certmaster (plain HTTP): HTTP framing as func's
-// Python peers need it (compat §11), body limits while streaming, gzip, and every failure answered as a Fault.
+// Python peers need it (compat §11), body and reply limits, early refusals, gzip, every failure answered as a Fault.
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { ConfigError, ConnectionError, PayloadTooLargeError, TimeoutError } from '../../common/errors.js';
-import { silentLogger, type Logger } from '../../common/log.js';
+import {
+  ConfigError, ConnectionError, PayloadTooLargeError, ServerBusyError, TimeoutError,
+} from '../../common/errors.js';
+import { clip, silentLogger, type Logger } from '../../common/log.js';
 import { anonymousPeer, peerIdentityFromSocket, remoteAddressOf, serverTlsOptions } from '../../common/tls.js';
 import type {
-  CallContext, CallHandler, CallRequest, ListenAddress, PeerIdentity, TlsMaterial, TransportServer, WireValue,
+  CallContext, CallHandler, CallRequest, CallScreen, ListenAddress, PeerIdentity, TlsMaterial, TransportServer, WireValue,
 } from '../types.js';
-import { decodeCall, encodeFault, encodeResponse, resolveLimits, type CodecLimits, type EncodeOptions } from './codec.js';
+import { InFlightBudget, readBody } from './body-reader.js';
+import {
+  decodeCall, encodeFault, encodeResponse, resolveLimits, responsePieces, type CodecLimits, type EncodeOptions,
+} from './codec.js';
 import { ConnectionContext } from './connection.js';
 import { funcErrorToWire, type WireOutcome } from './faults.js';
-import { acceptsGzip, collectBody, gunzipBody, wantsKeepAlive } from './request.js';
+import { PeerConnections } from './peer-connections.js';
+import { measurePieces, replyBound, STREAM_THRESHOLD, streamReply } from './reply-writer.js';
+import { acceptsGzip, wantsKeepAlive } from './request.js';
 
 const gzip = promisify(zlib.gzip);
 
@@ -51,7 +58,26 @@ export interface XmlRpcServerOptions {
   announceCloseTo?: RegExp;
   /** a handler still running after this long is answered with a TimeoutError (its signal aborted); 0 = never (default) */
   callTimeoutMs?: number;
+  /** checked as soon as a body's method name is read, before its params are: throws to refuse the call */
+  screen?: CallScreen;
+  /** largest reply sent, in bytes before gzip (default DEFAULT_MAX_REPLY_BYTES); a larger one becomes a Fault */
+  maxReplyBytes?: number;
+  /** request body bytes held across all connections (default DEFAULT_MAX_INFLIGHT_BYTES); beyond: 503 */
+  maxInFlightBytes?: number;
+  /** connections one peer (certificate; address on plain HTTP) may hold open (default 64, 0 = no cap) */
+  maxConnectionsPerPeer?: number;
+  /** where each limit is set, named in its error, e.g. {reply: 'max_reply_bytes in minion.conf'} */
+  limitKeys?: Partial<Record<'body' | 'reply' | 'inFlight' | 'perPeer', string>>;
 }
+
+/** 256 MiB: 40 MiB of '<' (160 MiB escaped) fits, and so does one 64 MiB output stream of any text. */
+export const DEFAULT_MAX_REPLY_BYTES = 256 * 1024 * 1024;
+/** 64 MiB of request bodies in memory at once, across all connections. */
+export const DEFAULT_MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS_PER_PEER = 64;
+
+/** What answer() produced: a whole document, or a value to stream (with its length when it was measured). */
+type Answer = { xml: string } | { value: WireValue; length?: number };
 
 /**
  * How a response ends: the connection is kept (the client asked for keep-alive), closed right after the
@@ -78,9 +104,10 @@ export class XmlRpcServer implements TransportServer {
   private readonly encodeOptions: EncodeOptions;
   private readonly announceClose: RegExp;
   private readonly sockets = new Set<Socket>();
-  /** the context of each connection that made a request, kept until it closes */
-  private readonly connections = new WeakMap<Socket, ConnectionContext>();
+  private readonly peers: PeerConnections;
   private readonly open = new Set<ConnectionContext>();
+  private readonly budget: InFlightBudget;
+  private readonly maxReplyBytes: number;
   private bound: ListenAddress | null = null;
   private accepted = 0;
 
@@ -91,6 +118,10 @@ export class XmlRpcServer implements TransportServer {
     this.errorToWire = options.errorToWire ?? funcErrorToWire;
     this.encodeOptions = { bigint: options.bigint ?? 'fault', maxDepth: this.limits.maxDepth };
     this.announceClose = options.announceCloseTo ?? /^Python-xmlrpc\//;
+    this.budget = new InFlightBudget(options.maxInFlightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES);
+    this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    this.peers = new PeerConnections(options.maxConnectionsPerPeer ?? DEFAULT_MAX_CONNECTIONS_PER_PEER,
+      options.limitKeys?.perPeer ?? 'maxConnectionsPerPeer', this.log);
     const requestTimeout = options.requestTimeoutMs ?? 60_000;
     const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
     const httpOptions: http.ServerOptions = {
@@ -107,7 +138,14 @@ export class XmlRpcServer implements TransportServer {
       this.accepted++;
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
+      if (!options.tls && !this.peers.admit(socket, remoteAddressOf(socket))) socket.destroy();
     });
+    if (options.tls) {
+      this.server.on('secureConnection', (socket: TLSSocket) => {
+        const key = socket.getPeerX509Certificate()?.fingerprint256 ?? remoteAddressOf(socket);
+        if (!this.peers.admit(socket, key)) socket.destroy();
+      });
+    }
     this.server.on('tlsClientError', (err: Error, socket: Socket) => {
       this.log.debug(`TLS handshake with ${remoteAddressOf(socket)} failed: ${err.message}`);
     });
@@ -149,10 +187,18 @@ export class XmlRpcServer implements TransportServer {
     return this.accepted;
   }
 
-  /** Replaces key, certificate, CA and CRL for new connections (e.g. after a CRL update). */
-  setTls(material: TlsMaterial): void {
+  /**
+   * Replaces key, certificate, CA and CRL for new connections (e.g. after a CRL update); open connections whose
+   * certificate the new CRL revokes are closed (their running calls aborted). Resolves once that check is done.
+   */
+  setTls(material: TlsMaterial): Promise<number> {
     if (!(this.server instanceof https.Server)) throw new ConfigError('setTls() called on a plain-HTTP XML-RPC server');
     this.server.setSecureContext(serverTlsOptions(material));
+    if (material.crl === undefined) return Promise.resolve(0);
+    return this.peers.closeRevoked(material.crl).catch((err: Error) => {
+      this.log.error(`cannot check open connections against the new CRL: ${err.message}`);
+      return 0;
+    });
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -169,27 +215,46 @@ export class XmlRpcServer implements TransportServer {
     if (req.method !== 'POST') return this.refuse(req, res, 501, 'Unsupported method', framing);
     const encoding = req.headers['content-encoding']?.toLowerCase().trim() ?? 'identity';
     if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
-      return this.refuse(req, res, 415, `Content-Encoding ${encoding} is not supported`, 'close');
+      return this.refuse(req, res, 415, `Content-Encoding ${clip(encoding, 40)} is not supported`, 'close');
     }
+    const keys = this.options.limitKeys ?? {};
     if (Number(req.headers['content-length']) > this.limits.maxBytes) {
-      return this.refuse(req, res, 413, `Request body exceeds the limit of ${this.limits.maxBytes} bytes`, 'close');
+      return this.refuseAndClose(res, 413, `Request body exceeds the limit of ${this.limits.maxBytes} bytes${keys.body ? ` (${keys.body})` : ''}`);
     }
     const conn = this.contextOf(req.socket);
+    const screen = this.options.screen;
     let body: Buffer;
+    let release: () => void;
     try {
-      body = await collectBody(req, this.limits.maxBytes);
-      if (encoding !== 'identity') body = await gunzipBody(body, this.limits.maxBytes);
+      ({ body, release } = await readBody(req, {
+        limit: this.limits.maxBytes, limitKey: keys.body, gzip: encoding !== 'identity', budget: this.budget, budgetKey: keys.inFlight,
+        screen: (method) => screen?.(method, conn.peer),
+      }));
     } catch (err) {
-      if (err instanceof PayloadTooLargeError) return this.refuse(req, res, 413, err.message, 'close');
+      if (err instanceof PayloadTooLargeError) return this.refuseAndClose(res, 413, err.message);
+      if (err instanceof ServerBusyError) return this.refuseAndClose(res, 503, err.message);
       if (err instanceof ConnectionError) return void res.destroy();
-      return this.refuse(req, res, 400, 'Request body is not valid gzip', 'close');
+      if ((err as Error).message === 'request body is not valid gzip') return this.refuseAndClose(res, 400, 'Request body is not valid gzip');
+      // refused by the screen (or a method name too long): a Fault, and the unread rest of the body is not awaited
+      this.log.debug(`refused a call from ${conn.peer.address} ${conn.peer.key} before reading its params: ${clip((err as Error).message)}`);
+      this.closeAfter(res);
+      return this.reply(res, 200, 'text/xml', this.errorDocument(err), 'close');
     }
-    const xml = await this.answer(body, conn);
-    if (Buffer.byteLength(xml) > GZIP_THRESHOLD && acceptsGzip(req)) {
-      this.reply(res, 200, 'text/xml', await gzip(Buffer.from(xml, 'utf8')), framing, true);
-    } else {
-      this.reply(res, 200, 'text/xml', xml, framing);
+    const answer = await this.answer(body, conn, release);
+    if ('xml' in answer) {
+      const xml = answer.xml;
+      if (Buffer.byteLength(xml) > GZIP_THRESHOLD && acceptsGzip(req)) {
+        this.reply(res, 200, 'text/xml', await gzip(Buffer.from(xml, 'utf8')), framing, true);
+      } else {
+        this.reply(res, 200, 'text/xml', xml, framing);
+      }
+      return;
     }
+    const headers = this.framingHeaders(res, framing);
+    const zipped = acceptsGzip(req);
+    await streamReply(res, responsePieces(answer.value, this.encodeOptions), {
+      gzip: zipped, headers, ...(answer.length !== undefined ? { length: answer.length } : {}),
+    });
   }
 
   private framingOf(req: http.IncomingMessage): Framing {
@@ -199,10 +264,10 @@ export class XmlRpcServer implements TransportServer {
 
   /** The context of a connection's calls, made at its first request; its signal aborts when it closes. */
   private contextOf(socket: Socket): ConnectionContext {
-    const known = this.connections.get(socket);
+    const known = this.peers.contextOf(socket);
     if (known !== undefined) return known;
     const conn = new ConnectionContext(this.identify(socket));
-    this.connections.set(socket, conn);
+    this.peers.attach(socket, conn);
     this.open.add(conn);
     socket.once('close', () => {
       this.open.delete(conn);
@@ -216,22 +281,45 @@ export class XmlRpcServer implements TransportServer {
       : anonymousPeer(remoteAddressOf(socket));
   }
 
-  /** The response document for one request body: the handler's value, or a Fault / REMOTE_ERROR list. */
-  private async answer(body: Buffer, conn: ConnectionContext): Promise<string> {
+  /**
+   * The answer to one request body: the handler's value (a document, or for a large value the value to stream,
+   * measured when it may pass the reply limit), or a Fault / REMOTE_ERROR document.
+   */
+  private async answer(body: Buffer, conn: ConnectionContext, release: () => void): Promise<Answer> {
     let request: CallRequest;
     try {
       request = decodeCall(body, this.limits);
     } catch (err) {
-      this.log.debug(`bad XML-RPC request from ${conn.peer.address}: ${(err as Error).message}`);
-      return this.errorDocument(err);
+      this.log.debug(`bad XML-RPC request from ${conn.peer.address}: ${clip((err as Error).message)}`);
+      return { xml: this.errorDocument(err) };
+    } finally {
+      release();
     }
+    let value: WireValue;
     try {
       const ms = this.options.callTimeoutMs ?? 0;
-      const value = await (ms > 0 ? this.runWithDeadline(request, conn, ms) : invoke(this.handler, request, conn));
-      return encodeResponse(value, this.encodeOptions);
+      value = await (ms > 0 ? this.runWithDeadline(request, conn, ms) : invoke(this.handler, request, conn));
     } catch (err) {
-      return this.errorDocument(err);
+      return { xml: this.errorDocument(err) };
     }
+    try {
+      const bound = replyBound(value, this.encodeOptions.maxDepth ?? 64);
+      if (bound <= STREAM_THRESHOLD) return { xml: encodeResponse(value, this.encodeOptions) };
+      if (bound <= this.maxReplyBytes) return { value };
+      const length = await measurePieces(responsePieces(value, this.encodeOptions), this.maxReplyBytes);
+      if (length <= this.maxReplyBytes) return { value, length };
+      return { xml: this.errorDocument(this.replyTooLarge(request.method, length)) };
+    } catch (err) {
+      return { xml: this.errorDocument(err) };
+    }
+  }
+
+  private replyTooLarge(method: string, length: number): PayloadTooLargeError {
+    const key = this.options.limitKeys?.reply;
+    const job = /^jobs\./.test(method)
+      ? '; the job\'s result stays on the minion: page through it with jobs.tail_output <job_id> <offset>' : '';
+    return new PayloadTooLargeError(`the reply to ${clip(method, 80)} is larger than the limit of ${this.maxReplyBytes} bytes`
+      + `${key ? ` (${key})` : ''}${job}`);
   }
 
   /**
@@ -274,6 +362,28 @@ export class XmlRpcServer implements TransportServer {
     this.reply(res, status, 'text/plain', `${text}\n`, framing, false);
   }
 
+  /** Answers `status` and closes the connection as soon as the answer is out: the rest of the body is never read. */
+  private refuseAndClose(res: http.ServerResponse, status: number, text: string): void {
+    this.closeAfter(res);
+    if (status === 503) res.setHeader('Retry-After', '1');
+    this.reply(res, status, 'text/plain', `${text}\n`, 'close', false);
+  }
+
+  /** Destroys the connection once the response is written (a sender still sending then fails at once). */
+  private closeAfter(res: http.ServerResponse): void {
+    const socket = res.socket;
+    const close = (): void => { setImmediate(() => socket?.destroy()); };
+    res.once('finish', close);
+    res.once('close', close);
+  }
+
+  /** Sets the framing of `framing` on the response (see Framing) and returns the headers to send with the head. */
+  private framingHeaders(res: http.ServerResponse, framing: Framing): http.OutgoingHttpHeaders {
+    if (framing !== 'keep-alive') res.shouldKeepAlive = false;
+    if (framing === 'silent-close') res.removeHeader('Connection'); // Node then closes after the response, unannounced
+    return {};
+  }
+
   /**
    * Writes a response framed as `framing` (see Framing). Head and a string body leave in one write (Node joins
    * them only for strings), so a reply is one TLS record and one TCP segment.
@@ -281,10 +391,8 @@ export class XmlRpcServer implements TransportServer {
   private reply(res: http.ServerResponse, status: number, type: string, body: string | Buffer, framing: Framing, zipped = false): void {
     if (res.destroyed) return;
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    const headers: http.OutgoingHttpHeaders = { 'Content-Type': type, 'Content-Length': length };
+    const headers: http.OutgoingHttpHeaders = { ...this.framingHeaders(res, framing), 'Content-Type': type, 'Content-Length': length };
     if (zipped) headers['Content-Encoding'] = 'gzip';
-    if (framing !== 'keep-alive') res.shouldKeepAlive = false;
-    if (framing === 'silent-close') res.removeHeader('Connection'); // Node then closes after the response, unannounced
     res.writeHead(status, headers);
     res.end(body);
   }
