@@ -10,7 +10,8 @@ import { ConfigError } from '../common/errors.js';
  * never see half a file; the file gets `mode` (0600 for private keys, 0644 for certificates and CSRs).
  */
 export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  // a short temporary name, whatever the length of the final one (a long host name must not overflow NAME_MAX here)
+  const tmp = path.join(path.dirname(file), `.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
   try {
     await fs.writeFile(tmp, data, { mode, flag: 'wx' });
     await fs.chmod(tmp, mode); // the umask may have narrowed it
