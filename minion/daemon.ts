@@ -36,6 +36,8 @@ export interface MinionOptions {
   transports?: TransportFactory[];
   /** how often the CRL file is polled for changes, ms (default 1000) */
   crlPollMs?: number;
+  /** told why the minion waits for certmaster (no certificate yet), before it waits */
+  onEnrollmentWait?: (hint: string) => void;
 }
 
 /** A running minion. */
@@ -128,7 +130,7 @@ export function minionLogger(root: string, configFile?: string, stderr = false):
 export async function startMinion(options: MinionOptions): Promise<MinionHandle> {
   const root = options.root;
   const log = options.log ?? minionLogger(root, options.configFile);
-  const setup = await prepareMinion({ root, configFile: options.configFile, name: options.name, log });
+  const setup = await prepareMinion({ root, configFile: options.configFile, name: options.name, log, onEnrollmentWait: options.onEnrollmentWait });
   const factories = options.transports ?? setup.conf.transports.map((t) => getTransport(t));
   const jobs = openJobStore(setup, log);
   await jobs.open();

@@ -184,6 +184,9 @@ export class Overlord {
       tls: this.options.tls ?? await loadCredentials(this.root, this.conf),
       verifyHostName: this.options.verifyHostName ?? true,
       keepAlive: true,
+      maxReplyBytes: this.conf.max_reply_bytes,
+      maxReplyHint: `raise max_reply_bytes in ${this.options.config ? rooted(this.options.config, this.root) : rooted(FuncPaths.overlordConf, this.root)} `
+        + `(now ${this.conf.max_reply_bytes}) to accept larger replies`,
     });
   }
 

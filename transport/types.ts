@@ -124,6 +124,10 @@ export interface ClientOptions {
   verifyHostName?: boolean;
   /** max sockets per host kept alive */
   keepAlive?: boolean;
+  /** largest reply accepted, in bytes (overlord.conf max_reply_bytes) */
+  maxReplyBytes?: number;
+  /** said when a reply passes maxReplyBytes: where the limit is set and how to raise it */
+  maxReplyHint?: string;
 }
 
 export interface TransportFactory {

@@ -31,6 +31,8 @@ export const xmlrpcTransport: TransportFactory = {
       port: options.port, tls: options.tls,
       ...(options.verifyHostName !== undefined ? { verifyHostName: options.verifyHostName } : {}),
       ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : {}),
+      ...(options.maxReplyBytes !== undefined ? { limits: { maxBytes: options.maxReplyBytes } } : {}),
+      ...(options.maxReplyHint !== undefined ? { limitHint: options.maxReplyHint } : {}),
     });
   },
 };
