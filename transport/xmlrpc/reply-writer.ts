@@ -1,7 +1,6 @@
 // Large XML-RPC replies: a cheap upper bound of a value's encoded size, an exact measure made in slices when the
 // bound passes the reply limit, and a writer that streams the pieces (gzip on the thread pool) yielding between them.
 import type http from 'node:http';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import zlib from 'node:zlib';
@@ -80,7 +79,10 @@ async function writePiece(sink: Writable, piece: string): Promise<void> {
     await nextTurn();
     return;
   }
-  await Promise.race([once(sink, 'drain'), once(sink, 'close')]);
+  await new Promise<void>((resolve) => {
+    const done = (): void => { sink.off('drain', done).off('close', done).off('error', done); resolve(); };
+    sink.on('drain', done).on('close', done).on('error', done);
+  });
 }
 
 /**
@@ -109,5 +111,10 @@ export async function streamReply(res: http.ServerResponse, pieces: Iterable<str
     return;
   }
   sink.end();
-  if (!res.writableFinished && !res.destroyed) await Promise.race([once(res, 'finish'), once(res, 'close')]);
+  if (!res.writableFinished && !res.destroyed) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => { res.off('finish', done).off('close', done); resolve(); };
+      res.on('finish', done).on('close', done);
+    });
+  }
 }
