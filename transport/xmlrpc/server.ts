@@ -369,12 +369,16 @@ export class XmlRpcServer implements TransportServer {
     this.reply(res, status, 'text/plain', `${text}\n`, 'close', false);
   }
 
-  /** Destroys the connection once the response is written (a sender still sending then fails at once). */
+  /**
+   * Destroys the connection once the response is written (a sender still sending then fails at once), and after
+   * at most a second even when the response cannot be flushed (a client that sends without reading).
+   */
   private closeAfter(res: http.ServerResponse): void {
     const socket = res.socket;
     const close = (): void => { setImmediate(() => socket?.destroy()); };
     res.once('finish', close);
     res.once('close', close);
+    setTimeout(() => socket?.destroy(), 1000).unref();
   }
 
   /** Sets the framing of `framing` on the response (see Framing) and returns the headers to send with the head. */
