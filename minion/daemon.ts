@@ -85,7 +85,7 @@ async function startServers(setup: MinionSetup, options: MinionOptions, factorie
   try {
     for (const [i, factory] of factories.entries()) {
       const port = i === 0 ? options.port ?? setup.conf.listen_port : factory.defaultPort;
-      const server = factory.createServer({ host, port, tls: setup.tls, maxBodyBytes: setup.conf.max_body_bytes, screen, limits }, handler);
+      const server = factory.createServer({ host, port, tls: setup.tls, maxBodyBytes: setup.conf.max_body_bytes, screen, limits, log: parts.log }, handler);
       await server.start();
       servers.push(server);
     }

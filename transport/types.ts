@@ -1,5 +1,6 @@
 // The transport seam shared by both ends: wire values, call requests, peer identity, progress events,
 // and the server/client/factory contracts every transport (XML-RPC now, AMQP next) implements.
+import type { Logger } from '../common/log.js';
 
 /** A value every transport can carry (XML-RPC's type set; AMQP carries the same in its envelope). */
 export type WireValue =
@@ -103,6 +104,8 @@ export interface ServerOptions {
   screen?: CallScreen;
   /** limits against careless or hostile callers; each error names the config key that sets it */
   limits?: ServerLimits;
+  /** where the server reports refusals and dropped connections (the minion's func.log) */
+  log?: Logger;
 }
 
 /** A server's limits beyond the body size (minion.conf keys). */

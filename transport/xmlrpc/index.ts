@@ -20,6 +20,7 @@ export const xmlrpcTransport: TransportFactory = {
       host: options.host, port: options.port, tls: options.tls, errorToWire: funcErrorToWire,
       ...(options.maxBodyBytes !== undefined ? { limits: { maxBytes: options.maxBodyBytes } } : {}),
       ...(options.screen !== undefined ? { screen: options.screen } : {}),
+      ...(options.log !== undefined ? { log: options.log } : {}),
       ...(options.limits?.maxReplyBytes !== undefined ? { maxReplyBytes: options.limits.maxReplyBytes } : {}),
       ...(options.limits?.maxInFlightBytes !== undefined ? { maxInFlightBytes: options.limits.maxInFlightBytes } : {}),
       ...(options.limits?.maxConnectionsPerPeer !== undefined ? { maxConnectionsPerPeer: options.limits.maxConnectionsPerPeer } : {}),

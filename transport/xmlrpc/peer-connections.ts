@@ -50,6 +50,7 @@ export class PeerConnections {
     const sockets = [...this.tlsSockets];
     const certs = sockets.map((s) => s.getPeerX509Certificate());
     const revoked = await revokedBy(crlPem, certs);
+    this.log.debug(`checked ${sockets.length} open TLS connections against the new CRL: ${revoked.filter(Boolean).length} revoked`);
     let closed = 0;
     sockets.forEach((socket, i) => {
       if (!revoked[i] || socket.destroyed) return;
