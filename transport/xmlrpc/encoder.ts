@@ -23,7 +23,7 @@ const ARRAY_END = '</data></array></value>\n';
 const STRUCT_END = '</struct></value>\n';
 const MEMBER_END = '</member>\n';
 /** A piece is handed on once it holds about this many characters. */
-const PIECE_CHARS = 256 * 1024;
+const PIECE_CHARS = 64 * 1024;
 /** Bytes of a Uint8Array turned into base64 at a time (a multiple of 3, so the pieces join cleanly). */
 const BASE64_SLICE = 48 * 1024;
 

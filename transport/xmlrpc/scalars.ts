@@ -112,7 +112,7 @@ const WORK = /[&<>\r]|[\uD800-\uDBFF][\uDC00-\uDFFF]|[\u0000-\u0008\u000B\u000C\
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 
 /** Text is escaped in slices of this many UTF-16 units, so no step builds a giant string or match list. */
-export const ESCAPE_SLICE = 64 * 1024;
+export const ESCAPE_SLICE = 16 * 1024;
 
 /**
  * Escapes text for element content. Characters XML 1.0 cannot carry (C0 controls except tab/LF/CR,
