@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { JobError } from '../../common/errors.js';
+import { AccessDeniedError, JobError } from '../../common/errors.js';
 import { JobIdClock, formatEpochMicros, isJobId, jobIdTime } from '../../minion/job-id.js';
 import { writeRecord, type JobRecord } from '../../minion/job-record.js';
 import { ChildProcessJobLauncher } from '../../minion/job-runner.js';
@@ -117,7 +117,7 @@ describe('JobStore', function () {
   it('ends jobs a previous daemon left running, killing their leftovers', async () => {
     const id = '1900000000.5-minion';
     const leftover = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', id], { detached: true, stdio: 'ignore' });
-    const record: JobRecord = { id, method: 'test.sleep', state: 'running', started: Date.now() / 1000, boot: 'old-boot', pid: leftover.pid!, caller: 'x', progress: { current: 0, total: 0 }, log: [], stderr: [] };
+    const record: JobRecord = { id, method: 'test.sleep', state: 'running', started: Date.now() / 1000, boot: 'old-boot', pid: leftover.pid!, caller: peer.key, progress: { current: 0, total: 0 }, log: [], stderr: [] };
     await writeRecord(path.join(root, 'var/lib/func/jobs'), { ...record, id: '1900000000.5-minion' });
     const restarted = await open();
     const [code, err] = await restarted.status(id, peer);
@@ -129,7 +129,7 @@ describe('JobStore', function () {
 
   it('purges jobs older than the retention time, keeps younger ones, and ignores damaged records', async () => {
     const dir = path.join(root, 'var/lib/func/jobs');
-    const base = { method: 'test.ping', state: 'finished' as const, boot: 'b', caller: 'x', progress: { current: 0, total: 0 }, log: [], stderr: [], result: 1 };
+    const base = { method: 'test.ping', state: 'finished' as const, boot: 'b', caller: peer.key, progress: { current: 0, total: 0 }, log: [], stderr: [], result: 1 };
     const old = `${Math.floor(Date.now() / 1000) - 7200}.5-minion`;
     const young = `${Math.floor(Date.now() / 1000) - 60}.5-minion`;
     await writeRecord(dir, { ...base, id: old, started: jobIdTime(old) });
@@ -140,6 +140,25 @@ describe('JobStore', function () {
     expect(await store.status(young, peer)).to.deep.equal([1, 1]);
     expect(await store.status('1800000000.1-minion', peer)).to.deep.equal([2, 0]);
     expect((await store.list(peer)).map((j) => j.id)).to.deep.equal([young]);
+  });
+
+  it('keeps each job to the caller that started it and to the admin (CA) keys', async () => {
+    const dir = path.join(root, 'var/lib/func/jobs');
+    const id = `${Math.floor(Date.now() / 1000) - 5}.25-minion`;
+    await writeRecord(dir, { id, method: 'test.ping', state: 'finished', started: jobIdTime(id), boot: 'b', caller: peer.key, progress: { current: 0, total: 0 }, log: [], stderr: [], result: 1 });
+    const stranger: PeerIdentity = { ...peer, cn: 'nosy', key: 'nosy-2' };
+    const admin: PeerIdentity = { ...peer, cn: 'ca', key: 'ca-3' };
+    const withAdmin = await open({ adminKeys: ['ca-3'] });
+    expect(await withAdmin.status(id, peer)).to.deep.equal([1, 1]);
+    expect(await withAdmin.status(id, admin)).to.deep.equal([1, 1]);
+    for (const call of [() => withAdmin.status(id, stranger), () => withAdmin.tail(id, stranger), () => withAdmin.progress(id, stranger), () => withAdmin.tail(id, stranger, 0)]) {
+      const err = await call().then(() => null, (e: unknown) => e as Error);
+      expect(err).to.be.instanceOf(AccessDeniedError).with.property('message').that.includes(`job ${id} belongs to another caller`);
+    }
+    expect(await withAdmin.list(stranger)).to.deep.equal([]);
+    expect((await withAdmin.list(admin)).map((j) => j.id)).to.include(id);
+    expect(await withAdmin.tail(id, peer, 0, 10)).to.deep.equal(['1', -1]);
+    await withAdmin.close();
   });
 
   it('refuses more jobs than the limit with a JobError', async () => {
