@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import type { WireValue } from '../types.js';
+import { encodeResponse, responsePieces, type EncodeOptions } from './encoder.js';
 
 /** Replies whose bound is at most this many bytes are encoded in one piece and sent in one write. */
 export const STREAM_THRESHOLD = 1024 * 1024;
@@ -61,6 +62,22 @@ export async function measurePieces(pieces: Iterable<string>, stopAbove: number,
     signal?.throwIfAborted();
   }
   return bytes;
+}
+
+/** How to send a value: a whole document, a value to stream (with its length when measured), or too large. */
+export type ReplyPlan = { xml: string } | { value: WireValue; length?: number } | { tooLarge: number };
+
+/**
+ * Decides how `value` is sent: small ones (bound ≤ STREAM_THRESHOLD) as one document, larger ones streamed; a
+ * value whose bound passes `maxBytes` is measured exactly first (in slices) and refused when it passes.
+ * Throws the encoder's MarshalError.
+ */
+export async function planReply(value: WireValue, opts: EncodeOptions, maxBytes: number): Promise<ReplyPlan> {
+  const bound = replyBound(value, opts.maxDepth ?? 64);
+  if (bound <= STREAM_THRESHOLD) return { xml: encodeResponse(value, opts) };
+  if (bound <= maxBytes) return { value };
+  const length = await measurePieces(responsePieces(value, opts), maxBytes);
+  return length <= maxBytes ? { value, length } : { tooLarge: length };
 }
 
 /** How a streamed reply is sent. */

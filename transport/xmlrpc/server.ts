@@ -6,23 +6,23 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import {
-  ConfigError, ConnectionError, PayloadTooLargeError, ServerBusyError, TimeoutError,
-} from '../../common/errors.js';
+import { ConfigError, ConnectionError, PayloadTooLargeError, ServerBusyError } from '../../common/errors.js';
 import { clip, silentLogger, type Logger } from '../../common/log.js';
 import { anonymousPeer, peerIdentityFromSocket, remoteAddressOf, serverTlsOptions } from '../../common/tls.js';
 import type {
-  CallContext, CallHandler, CallRequest, CallScreen, ListenAddress, PeerIdentity, TlsMaterial, TransportServer, WireValue,
+  CallHandler, CallRequest, CallScreen, ListenAddress, PeerIdentity, TlsMaterial, TransportServer, WireValue,
 } from '../types.js';
 import { InFlightBudget, readBody } from './body-reader.js';
+import { runCall } from './call-runner.js';
 import {
   decodeCall, encodeFault, encodeResponse, resolveLimits, responsePieces, type CodecLimits, type EncodeOptions,
 } from './codec.js';
 import { ConnectionContext } from './connection.js';
 import { funcErrorToWire, type WireOutcome } from './faults.js';
 import { PeerConnections } from './peer-connections.js';
-import { measurePieces, replyBound, STREAM_THRESHOLD, streamReply } from './reply-writer.js';
+import { planReply, streamReply, type ReplyPlan } from './reply-writer.js';
 import { acceptsGzip, wantsKeepAlive } from './request.js';
+import { closeAfter, framingHeaders, refuse, refuseAndClose, reply, type Framing } from './responder.js';
 
 const gzip = promisify(zlib.gzip);
 
@@ -77,23 +77,8 @@ export const DEFAULT_MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_CONNECTIONS_PER_PEER = 64;
 
 /** What answer() produced: a whole document, or a value to stream (with its length when it was measured). */
-type Answer = { xml: string } | { value: WireValue; length?: number };
+type Answer = Exclude<ReplyPlan, { tooLarge: number }>;
 
-/**
- * How a response ends: the connection is kept (the client asked for keep-alive), closed right after the
- * response without a Connection header (compat §11, what func's Python overlord needs), or closed with
- * "Connection: close" (refusals whose body was not read; clients in announceCloseTo).
- */
-type Framing = 'keep-alive' | 'silent-close' | 'close';
-
-/** Runs the handler; a synchronous throw becomes a rejection. */
-function invoke(handler: CallHandler, request: CallRequest, ctx: CallContext): Promise<WireValue> {
-  try {
-    return Promise.resolve(handler(request, ctx));
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
 
 /** Serves XML-RPC calls to one handler; see XmlRpcServerOptions. */
 export class XmlRpcServer implements TransportServer {
@@ -204,22 +189,22 @@ export class XmlRpcServer implements TransportServer {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.serve(req, res).catch((err: unknown) => {
       this.log.error(`XML-RPC request from ${remoteAddressOf(req.socket)} failed: ${(err as Error).message}`);
-      if (!res.headersSent) this.reply(res, 500, 'text/plain', 'Internal error\n', 'close');
+      if (!res.headersSent) reply(res, 500, 'text/plain', 'Internal error\n', 'close');
       else res.destroy();
     });
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const framing = this.framingOf(req);
-    if (req.url !== '/' && req.url !== '/RPC2') return this.refuse(req, res, 404, 'No such page', framing);
-    if (req.method !== 'POST') return this.refuse(req, res, 501, 'Unsupported method', framing);
+    if (req.url !== '/' && req.url !== '/RPC2') return refuse(req, res, 404, 'No such page', framing);
+    if (req.method !== 'POST') return refuse(req, res, 501, 'Unsupported method', framing);
     const encoding = req.headers['content-encoding']?.toLowerCase().trim() ?? 'identity';
     if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
-      return this.refuse(req, res, 415, `Content-Encoding ${clip(encoding, 40)} is not supported`, 'close');
+      return refuse(req, res, 415, `Content-Encoding ${clip(encoding, 40)} is not supported`, 'close');
     }
     const keys = this.options.limitKeys ?? {};
     if (Number(req.headers['content-length']) > this.limits.maxBytes) {
-      return this.refuseAndClose(res, 413, `Request body exceeds the limit of ${this.limits.maxBytes} bytes${keys.body ? ` (${keys.body})` : ''}`);
+      return refuseAndClose(res, 413, `Request body exceeds the limit of ${this.limits.maxBytes} bytes${keys.body ? ` (${keys.body})` : ''}`);
     }
     const conn = this.contextOf(req.socket);
     const screen = this.options.screen;
@@ -231,26 +216,26 @@ export class XmlRpcServer implements TransportServer {
         screen: (method) => screen?.(method, conn.peer),
       }));
     } catch (err) {
-      if (err instanceof PayloadTooLargeError) return this.refuseAndClose(res, 413, err.message);
-      if (err instanceof ServerBusyError) return this.refuseAndClose(res, 503, err.message);
+      if (err instanceof PayloadTooLargeError) return refuseAndClose(res, 413, err.message);
+      if (err instanceof ServerBusyError) return refuseAndClose(res, 503, err.message);
       if (err instanceof ConnectionError) return void res.destroy();
-      if ((err as Error).message === 'request body is not valid gzip') return this.refuseAndClose(res, 400, 'Request body is not valid gzip');
+      if ((err as Error).message === 'request body is not valid gzip') return refuseAndClose(res, 400, 'Request body is not valid gzip');
       // refused by the screen (or a method name too long): a Fault, and the unread rest of the body is not awaited
       this.log.debug(`refused a call from ${conn.peer.address} ${conn.peer.key} before reading its params: ${clip((err as Error).message)}`);
-      this.closeAfter(res);
-      return this.reply(res, 200, 'text/xml', this.errorDocument(err), 'close');
+      closeAfter(res);
+      return reply(res, 200, 'text/xml', this.errorDocument(err), 'close');
     }
     const answer = await this.answer(body, conn, release);
     if ('xml' in answer) {
       const xml = answer.xml;
       if (Buffer.byteLength(xml) > GZIP_THRESHOLD && acceptsGzip(req)) {
-        this.reply(res, 200, 'text/xml', await gzip(Buffer.from(xml, 'utf8')), framing, true);
+        reply(res, 200, 'text/xml', await gzip(Buffer.from(xml, 'utf8')), framing, true);
       } else {
-        this.reply(res, 200, 'text/xml', xml, framing);
+        reply(res, 200, 'text/xml', xml, framing);
       }
       return;
     }
-    const headers = this.framingHeaders(res, framing);
+    const headers = framingHeaders(res, framing);
     const zipped = acceptsGzip(req);
     await streamReply(res, responsePieces(answer.value, this.encodeOptions), {
       gzip: zipped, headers, ...(answer.length !== undefined ? { length: answer.length } : {}),
@@ -298,52 +283,25 @@ export class XmlRpcServer implements TransportServer {
     let value: WireValue;
     try {
       const ms = this.options.callTimeoutMs ?? 0;
-      value = await (ms > 0 ? this.runWithDeadline(request, conn, ms) : invoke(this.handler, request, conn));
+      value = await runCall(this.handler, request, conn, ms);
     } catch (err) {
       return { xml: this.errorDocument(err) };
     }
     try {
-      const bound = replyBound(value, this.encodeOptions.maxDepth ?? 64);
-      if (bound <= STREAM_THRESHOLD) return { xml: encodeResponse(value, this.encodeOptions) };
-      if (bound <= this.maxReplyBytes) return { value };
-      const length = await measurePieces(responsePieces(value, this.encodeOptions), this.maxReplyBytes);
-      if (length <= this.maxReplyBytes) return { value, length };
-      return { xml: this.errorDocument(this.replyTooLarge(request.method, length)) };
+      const plan = await planReply(value, this.encodeOptions, this.maxReplyBytes);
+      if ('tooLarge' in plan) return { xml: this.errorDocument(this.replyTooLarge(request.method)) };
+      return plan;
     } catch (err) {
       return { xml: this.errorDocument(err) };
     }
   }
 
-  private replyTooLarge(method: string, length: number): PayloadTooLargeError {
+  private replyTooLarge(method: string): PayloadTooLargeError {
     const key = this.options.limitKeys?.reply;
     const job = /^jobs\./.test(method)
       ? '; the job\'s result stays on the minion: page through it with jobs.tail_output <job_id> <offset>' : '';
     return new PayloadTooLargeError(`the reply to ${clip(method, 80)} is larger than the limit of ${this.maxReplyBytes} bytes`
       + `${key ? ` (${key})` : ''}${job}`);
-  }
-
-  /**
-   * Runs the handler with its own signal (aborted by the connection's, or at the deadline); a call still running
-   * after `ms` is answered with a TimeoutError.
-   */
-  private runWithDeadline(request: CallRequest, conn: ConnectionContext, ms: number): Promise<WireValue> {
-    const call = new AbortController();
-    const connection = conn.signal;
-    const onClose = (): void => call.abort(connection.reason);
-    if (connection.aborted) onClose(); else connection.addEventListener('abort', onClose, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new TimeoutError(`call to ${request.method} did not finish within ${ms} ms`);
-        call.abort(err);
-        reject(err);
-      }, ms);
-    });
-    const run = invoke(this.handler, request, { peer: conn.peer, signal: call.signal });
-    return Promise.race([run, deadline]).finally(() => {
-      clearTimeout(timer);
-      connection.removeEventListener('abort', onClose);
-    });
   }
 
   /** Encodes an error with errorToWire; a mapper or encoder that fails still yields a Fault. */
@@ -355,49 +313,5 @@ export class XmlRpcServer implements TransportServer {
       this.log.error(`cannot encode an error for the wire: ${(inner as Error).message}`);
       return encodeFault(1, `<type 'exceptions.Exception'>:${(err as Error)?.message ?? String(err)}`);
     }
-  }
-
-  private refuse(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string, framing: Framing): void {
-    if (framing === 'keep-alive') req.resume(); // the unread body is discarded so the connection can serve the next request
-    this.reply(res, status, 'text/plain', `${text}\n`, framing, false);
-  }
-
-  /** Answers `status` and closes the connection as soon as the answer is out: the rest of the body is never read. */
-  private refuseAndClose(res: http.ServerResponse, status: number, text: string): void {
-    this.closeAfter(res);
-    if (status === 503) res.setHeader('Retry-After', '1');
-    this.reply(res, status, 'text/plain', `${text}\n`, 'close', false);
-  }
-
-  /**
-   * Destroys the connection once the response is written (a sender still sending then fails at once), and after
-   * at most a second even when the response cannot be flushed (a client that sends without reading).
-   */
-  private closeAfter(res: http.ServerResponse): void {
-    const socket = res.socket;
-    const close = (): void => { setImmediate(() => socket?.destroy()); };
-    res.once('finish', close);
-    res.once('close', close);
-    setTimeout(() => socket?.destroy(), 1000).unref();
-  }
-
-  /** Sets the framing of `framing` on the response (see Framing) and returns the headers to send with the head. */
-  private framingHeaders(res: http.ServerResponse, framing: Framing): http.OutgoingHttpHeaders {
-    if (framing !== 'keep-alive') res.shouldKeepAlive = false;
-    if (framing === 'silent-close') res.removeHeader('Connection'); // Node then closes after the response, unannounced
-    return {};
-  }
-
-  /**
-   * Writes a response framed as `framing` (see Framing). Head and a string body leave in one write (Node joins
-   * them only for strings), so a reply is one TLS record and one TCP segment.
-   */
-  private reply(res: http.ServerResponse, status: number, type: string, body: string | Buffer, framing: Framing, zipped = false): void {
-    if (res.destroyed) return;
-    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    const headers: http.OutgoingHttpHeaders = { ...this.framingHeaders(res, framing), 'Content-Type': type, 'Content-Length': length };
-    if (zipped) headers['Content-Encoding'] = 'gzip';
-    res.writeHead(status, headers);
-    res.end(body);
   }
 }
