@@ -69,7 +69,11 @@ export function methodNameIn(head: Buffer): string | null {
     throw new ProtocolError(`XML-RPC: method name longer than ${MAX_METHOD_NAME_BYTES} bytes refused`);
   }
   if (end < 0) return null;
-  return Buffer.from(unescapeName(raw), 'latin1').toString('utf8');
+  if (!text.startsWith('</methodName', end)) {
+    if (text.length - end < 12) return null; // the closing tag is still arriving
+    throw new ProtocolError('XML-RPC: <methodName> must hold plain text (no markup, comments or CDATA)');
+  }
+  return Buffer.from(unescapeName(raw), 'latin1').toString('utf8').trim();
 }
 
 /**

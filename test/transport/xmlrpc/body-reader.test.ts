@@ -46,6 +46,9 @@ describe('transport/xmlrpc request bodies', function () {
     expect(methodNameIn(Buffer.from(`${HEAD}test.ping</methodName>`))).to.equal('test.ping');
     expect(methodNameIn(Buffer.from(`${HEAD}a&amp;b&#46;c</methodName>`))).to.equal('a&b.c');
     expect(methodNameIn(Buffer.from(`${HEAD}test.pi`))).to.equal(null);
+    expect(methodNameIn(Buffer.from(`${HEAD}\n  test.ping \n</methodName>`))).to.equal('test.ping');
+    expect(methodNameIn(Buffer.from(`${HEAD}test.ping</method`))).to.equal(null);
+    expect(() => methodNameIn(Buffer.from(`${HEAD}<![CDATA[test.ping]]></methodName>`))).to.throw(/must hold plain text/);
     expect(() => methodNameIn(Buffer.from(`${HEAD}${'m'.repeat(300)}`))).to.throw(/longer than 256 bytes/);
     expect(() => methodNameIn(Buffer.alloc(5000, 0x20))).to.throw(/no <methodName> within the first 4096 bytes/);
     expect(() => decodeCall(encodeCall('m'.repeat(257), []))).to.throw(/longer than 256 bytes/);
