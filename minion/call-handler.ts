@@ -1,6 +1,6 @@
 // The minion's one CallHandler, in func's dispatch order (func-compat.md §1.3): strip "async.", check the ACL
 // first, write the audit line, then start an async job or dispatch the call. The caller comes only from ctx.peer.
-import { AccessDeniedError, ConfigError, JobError, MarshalError, FuncError, ProtocolError } from '../common/errors.js';
+import { AccessDeniedError, AclError, ConfigError, JobError, FuncError, ProtocolError } from '../common/errors.js';
 import { clip, silentLogger, type Logger } from '../common/log.js';
 import type { CallHandler, CallScreen, PeerIdentity, WireValue } from '../transport/types.js';
 import type { MinionAcl } from './acl.js';
@@ -30,14 +30,6 @@ const COMPLETION_PROBES = new Set(['trait_names', '_getAttributeNames']);
  */
 const OWN_JOB_METHODS = new Set(['jobs.job_status', 'jobs.tail_output', 'jobs.get_progress', 'jobs.list', 'jobs.cancel']);
 
-/**
- * A broken ACL file answers every call with a Fault carrying the ValueError text, as func's does. The transport
- * edge turns only wire-level errors into Faults, so the ConfigError travels as a MarshalError typed ValueError.
- */
-function aclFileFault(err: ConfigError): FuncError {
-  return new MarshalError(err.message, 'exceptions.ValueError', { cause: err });
-}
-
 /** The method without "async.", and whether it had the prefix. */
 function splitAsync(full: string): { method: string; isAsync: boolean } {
   const isAsync = full.startsWith(ASYNC_PREFIX);
@@ -55,7 +47,7 @@ function checkAccess(parts: CallHandlerParts, log: Logger, full: string, peer: P
   try {
     allowed = peer.key !== '' && (parts.acl.allows(peer.key, method) || (OWN_JOB_METHODS.has(method) && parts.acl.hasEntry(peer.key)));
   } catch (err) {
-    if (err instanceof ConfigError) { log.error(`ACL error, refusing ${clip(method)} from ${peer.key}: ${err.message}`); throw aclFileFault(err); }
+    if (err instanceof ConfigError) { log.error(`ACL error, refusing ${clip(method)} from ${peer.key}: ${err.message}`); throw new AclError(err.message, { cause: err }); }
     throw err;
   }
   if (!allowed) {

@@ -1,7 +1,7 @@
 // Paging through a finished job's result as text (jobs.tail_output with an offset), so a result too large for one
 // reply (over max_reply_bytes) can still be read in pieces from the record kept on disk.
 import type { WireValue } from '../transport/types.js';
-import { wireToJson } from './wire-json.js';
+import { wireToJson } from '../transport/wire-json.js';
 
 /** Default and largest page, in characters (UTF-16 units). */
 export const DEFAULT_PAGE_CHARS = 1024 * 1024;

@@ -8,7 +8,7 @@ import { rooted } from '../common/paths.js';
 import { fnmatch } from '../common/fnmatch.js';
 import { glob } from './lib/glob.js';
 import { openRegularFile, readBoundedText } from './lib/file-access.js';
-import { replaceFileWith } from './lib/safe-write.js';
+import { replaceOwnedFileWith } from './lib/safe-write.js';
 
 /** The content of a tracked file with full scan is shown up to this size; a larger file gets a note instead. */
 const MAX_SCANNED_BYTES = 4 * 1024 * 1024;
@@ -105,7 +105,7 @@ async function save(ctx: ModuleContext, manifest: Manifest): Promise<void> {
   const file = stateFile(ctx);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const text = [...manifest].map(([name, scan]) => `${scan}     ${name}\n`).join('');
-  await replaceFileWith(file, Buffer.from(text, 'utf8'), { mode: 0o644 });
+  await replaceOwnedFileWith(file, Buffer.from(text, 'utf8'), { mode: 0o644 });
 }
 
 async function isFile(p: string): Promise<boolean> {

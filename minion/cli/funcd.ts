@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { FuncError } from '../../common/errors.js';
 import { funcRoot, FuncPaths, rooted } from '../../common/paths.js';
 import { minionLogger, startMinion } from '../daemon.js';
-import { infoText, listModulesText } from './funcd-report.js';
 
 const PROG = 'funcd';
 const ROOT_NOTE = 'All of func\'s absolute paths (/etc/func, /etc/pki/certmaster, /var/lib/func, /var/log/func, /run) '
@@ -27,7 +26,8 @@ async function parser(argv: string[]) {
     .option('detached', { type: 'boolean', hidden: true, default: false })
     .help().alias('h', 'help').strictOptions()
     .completion('completion', 'print a bash completion script')
-    .epilogue(`Serves func's minion methods over XML-RPC with mutual TLS on listen_addr:listen_port (default 51234). ${ROOT_NOTE}`);
+    .epilogue(`Serves func's minion methods over each transport named by minion.conf's "transports" `
+      + `(default: xmlrpc, with mutual TLS on listen_addr:listen_port, port 51234). ${ROOT_NOTE}`);
 }
 
 /** The version text: <root>/etc/func/version when present (as func), else this package's version. */
@@ -121,7 +121,7 @@ async function serve(root: string, configFile: string | undefined, pidFile: stri
     root, configFile, log,
     onEnrollmentWait: (hint) => (detached ? tellStarter(`waiting ${hint}`) : process.stderr.write(`${PROG}: ${hint}\n`)),
   });
-  const where = minion.addresses.map((a) => `${a.host}:${a.port}`).join(', ');
+  const where = minion.transports().map((t) => `${t.transport} ${t.state}${t.endpoint ? ` on ${t.endpoint}` : ''}`).join(', ');
   process.stdout.write('serving...\n');
   if (detached) tellStarter(`serving ${where}`);
 }
@@ -150,8 +150,9 @@ export async function main(argv: string[]): Promise<void> {
   const configFile = args.config === undefined ? undefined : path.resolve(args.config);
   try {
     if (args.version) process.stderr.write(`${versionText(root)}\n`);
-    else if (args['list-modules']) process.stdout.write(await listModulesText(root, configFile));
-    else if (args.info) process.stdout.write(await infoText(root, configFile));
+    // the reports load only when asked for, so the serving daemon never holds them
+    else if (args['list-modules']) process.stdout.write(await (await import('./funcd-report.js')).listModulesText(root, configFile));
+    else if (args.info) process.stdout.write(await (await import('./funcd-report.js')).infoText(root, configFile));
     else if ((args.daemon || args._.includes('daemon')) && !args.detached) await detach(argv, root);
     else await serve(root, configFile, args['pid-file'], args.detached);
   } catch (err) {

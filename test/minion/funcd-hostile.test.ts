@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import tls from 'node:tls';
-import { FaultError } from '../../common/errors.js';
+import { FaultError } from '../../transport/xmlrpc/faults.js';
 import type { WireValue } from '../../transport/types.js';
 import { XmlRpcClient } from '../../transport/xmlrpc/client.js';
 import { encodeCall } from '../../transport/xmlrpc/codec.js';

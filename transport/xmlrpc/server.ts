@@ -10,7 +10,8 @@ import { ConfigError, ConnectionError, PayloadTooLargeError, ServerBusyError } f
 import { clip, silentLogger, type Logger } from '../../common/log.js';
 import { anonymousPeer, peerIdentityFromSocket, remoteAddressOf, serverTlsOptions } from '../../common/tls.js';
 import type {
-  CallHandler, CallRequest, CallScreen, ListenAddress, PeerIdentity, TlsMaterial, TransportServer, WireValue,
+  CallHandler, CallRequest, CallScreen, ListenAddress, PeerIdentity, TlsMaterial, TransportServer,
+  TransportServerStatus, WireValue,
 } from '../types.js';
 import { InFlightBudget, readBody } from './body-reader.js';
 import { runCall } from './call-runner.js';
@@ -174,16 +175,21 @@ export class XmlRpcServer implements TransportServer {
 
   /**
    * Replaces key, certificate, CA and CRL for new connections (e.g. after a CRL update); open connections whose
-   * certificate the new CRL revokes are closed (their running calls aborted). Resolves once that check is done.
+   * certificate the new CRL revokes are then closed (their running calls aborted), within moments.
    */
-  setTls(material: TlsMaterial): Promise<number> {
-    if (!(this.server instanceof https.Server)) throw new ConfigError('setTls() called on a plain-HTTP XML-RPC server');
+  updateTls(material: TlsMaterial): void {
+    if (!(this.server instanceof https.Server)) throw new ConfigError('updateTls() called on a plain-HTTP XML-RPC server');
     this.server.setSecureContext(serverTlsOptions(material));
-    if (material.crl === undefined) return Promise.resolve(0);
-    return this.peers.closeRevoked(material.crl).catch((err: Error) => {
+    if (material.crl === undefined) return;
+    void this.peers.closeRevoked(material.crl).catch((err: Error) => {
       this.log.error(`cannot check open connections against the new CRL: ${err.message}`);
-      return 0;
     });
+  }
+
+  /** 'serving' with its address once started, else 'stopped'. */
+  status(): TransportServerStatus {
+    const a = this.address;
+    return { state: this.bound ? 'serving' : 'stopped', endpoint: a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}` };
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -48,7 +48,7 @@ describe('transport/xmlrpc connections per peer', function () {
     for (const s of [revoked, good]) expect(decodeResponse((await requestOnSocket(s, keepAliveEcho('before'))).body).ok).to.equal(true);
     const t0 = Date.now();
     const closed = closeTime(revoked, t0, 3000);
-    await server.setTls(pki.material(pki.server, { crl: true }));
+    server.updateTls(pki.material(pki.server, { crl: true }));
     const after = await closed;
     expect(after, 'the revoked peer\'s connection was closed').to.be.a('number').and.below(1000);
     expect(revoked.destroyed).to.equal(true);

@@ -3,7 +3,8 @@
 // stalling the other callers of the same server.
 import { expect } from 'chai';
 import https from 'node:https';
-import { FaultError, PayloadTooLargeError } from '../../../common/errors.js';
+import { PayloadTooLargeError } from '../../../common/errors.js';
+import { FaultError } from '../../../transport/xmlrpc/faults.js';
 import type { WireValue } from '../../../transport/types.js';
 import { XmlRpcClient } from '../../../transport/xmlrpc/client.js';
 import { encodeCall, encodeResponse, responsePieces } from '../../../transport/xmlrpc/codec.js';
