@@ -184,6 +184,7 @@ describe('func CLI with real minions', function () {
     const root = await makeTempRoot('func-cli-limited-overlord');
     try {
       await issueMinionCert(fleet.ca, 'admin.example.org', root);
+      await fs.rm(path.join(fleet.ca.certroot, 'admin.example.org.cert')); // an overlord, not a target of "*"
       await fs.mkdir(path.join(root, 'etc/func'), { recursive: true });
       await fs.writeFile(path.join(root, 'etc/func/overlord.conf'), `[main]\nlisten_port = ${fleet.port}\nallow_unknown_minions = yes\n`
         + 'key_file = /etc/pki/certmaster/admin.example.org.pem\ncert_file = /etc/pki/certmaster/admin.example.org.cert\nca_file = /etc/pki/certmaster/ca.cert\n');
