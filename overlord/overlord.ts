@@ -25,8 +25,10 @@ export const DEFAULT_TIMEOUT_SECONDS = 30;
 export interface OverlordOptions {
   /** FUNC_ROOT prefix of every config path (default: $FUNC_ROOT or "/") */
   readonly root?: string;
-  /** an alternate overlord.conf (func's -c/--conf), read as given: not looked up under the root */
+  /** an alternate overlord.conf, an absolute path looked up under the root (the API's func -c) */
   readonly config?: string;
+  /** an alternate overlord.conf read exactly at this path, never under the root (the CLI's -c FILE); wins over `config` */
+  readonly configPath?: string;
   /** per-call deadline in seconds (default: overlord.conf socket_timeout, else 30); 0 = none */
   readonly timeout?: number;
   /** calls in flight at once, func's nforks (default: overlord.conf forks = 64) */
@@ -79,7 +81,7 @@ export class Overlord {
    */
   constructor(readonly spec: string | readonly string[], readonly options: OverlordOptions = {}) {
     this.root = options.root ?? funcRoot();
-    ({ conf: this.conf, raw: this.rawConf } = readOverlordConfig(this.root, options.config, { ...options.settings }));
+    ({ conf: this.conf, raw: this.rawConf } = readOverlordConfig(this.root, this.configFile(), { ...options.settings }));
     const cm = readCertmasterConf(this.root);
     this.targets = new TargetResolver({
       certroot: cm.certroot, peerroot: cm.peering ? cm.peerroot : undefined, certExtension: cm.cert_extension,
@@ -220,6 +222,11 @@ export class Overlord {
     await this.sessions?.flush();
   }
 
+  /** The alternate overlord.conf in use, if any: configPath as given, or config under the root. */
+  private configFile(): string | undefined {
+    return this.options.configPath ?? (this.options.config ? rooted(this.options.config, this.root) : undefined);
+  }
+
   /** The transport client, made on first use (credentials are read then). */
   private transportClient(): Promise<TransportClient> {
     this.client ??= this.createClient();
@@ -244,6 +251,7 @@ export class Overlord {
       tls: this.options.tls ?? await loadCredentials(this.root, this.conf),
       verifyHostName: this.options.verifyHostName ?? true,
       log: silentLogger,
+      settingsFile: this.configFile() ?? rooted(FuncPaths.overlordConf, this.root),
       ...(this.options.tlsSessionDir ? { tlsSessions: await this.sessionStore(this.options.tlsSessionDir) } : {}),
     });
   }

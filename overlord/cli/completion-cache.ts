@@ -35,7 +35,7 @@ export function readCache(file: string): CompletionCache | null {
 
 /** Asks every signed minion for system.list_methods (5 s each) and writes the union to the cache file. */
 export async function refreshCache(root: string, conf: string | undefined, file: string): Promise<CompletionCache> {
-  const o = new Overlord('*', { root, config: conf, timeout: 5 });
+  const o = new Overlord('*', { root, configPath: conf, timeout: 5 });
   const modules: Record<string, Set<string>> = {};
   try {
     for await (const e of o.stream('system', 'list_methods')) {

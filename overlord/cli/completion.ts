@@ -22,7 +22,7 @@ export interface CompletionSources {
 function hosts(src: CompletionSources): string[] {
   let names: string[] = [];
   try {
-    names = new Overlord('*', { root: src.root, config: src.conf }).targets.knownHosts();
+    names = new Overlord('*', { root: src.root, configPath: src.conf }).targets.knownHosts();
   } catch { /* no readable config: no hosts */ }
   let groups: string[] = [];
   try { groups = GroupsFile.load(rooted(FuncPaths.groups, src.root)).groups().map((g) => `@${g}`); } catch { /* no groups file */ }

@@ -53,7 +53,7 @@ export class CliContext {
   /** A new Overlord for the target (or `spec`), with the global options and `extra` applied. */
   overlord(extra: OverlordOptions = {}, spec: string = this.target): Overlord {
     const o = new Overlord(spec, {
-      root: this.root, config: this.global.conf, timeout: this.global.timeout, exclude: this.global.exclude, concurrency: this.global.forks,
+      root: this.root, configPath: this.global.conf, timeout: this.global.timeout, exclude: this.global.exclude, concurrency: this.global.forks,
       factQuery: this.global.factQuery, batch: this.global.batch, batchWait: this.global.batchWait,
       regex: this.global.regex, warn: (m) => this.io.err(`${m}\n`), tlsSessionDir: rooted(TLS_SESSION_DIR, this.root),
       ...stripUndefined(extra),
