@@ -57,8 +57,8 @@ export async function chooseCredentials(root: string, conf: OverlordConf): Promi
 }
 
 /** Loads the chosen credential files as PEM text. */
-export async function loadCredentials(root: string, conf: OverlordConf): Promise<TlsMaterial> {
+export async function loadCredentials(root: string, conf: OverlordConf, choice?: CredentialChoice): Promise<TlsMaterial> {
   // imported when needed: common/tls.js pulls in the X.509 parser, which costs a CLI run ~0.2 s at start-up
   const { loadTlsMaterial } = await import('../common/tls.js');
-  return loadTlsMaterial((await chooseCredentials(root, conf)).files);
+  return loadTlsMaterial((choice ?? await chooseCredentials(root, conf)).files);
 }

@@ -246,19 +246,20 @@ export class Overlord {
 
   private async createClient(): Promise<TransportClient> {
     const factory = await this.transport();
+    // the credential files are picked once: the TLS material and the CRL the session store watches
+    const choice = this.options.tls ? undefined : await chooseCredentials(this.root, this.conf);
     return factory.createClient({
       options: overlordSettings(factory, this.rawConf),
-      tls: this.options.tls ?? await loadCredentials(this.root, this.conf),
+      tls: this.options.tls ?? await loadCredentials(this.root, this.conf, choice),
       verifyHostName: this.options.verifyHostName ?? true,
       log: silentLogger,
       settingsFile: this.configFile() ?? rooted(FuncPaths.overlordConf, this.root),
-      ...(this.options.tlsSessionDir ? { tlsSessions: await this.sessionStore(this.options.tlsSessionDir) } : {}),
+      ...(this.options.tlsSessionDir ? { tlsSessions: this.sessionStore(this.options.tlsSessionDir, choice?.files.crl) } : {}),
     });
   }
 
   /** TLS sessions on disk, retired when a minion's signed certificate changes or the CRL does. */
-  private async sessionStore(dir: string): Promise<FileTlsSessionStore> {
-    const crl = this.options.tls ? undefined : (await chooseCredentials(this.root, this.conf)).files.crl;
+  private sessionStore(dir: string, crl: string | undefined): FileTlsSessionStore {
     const { certroot, certExtension } = this.targets.sources;
     this.sessions = new FileTlsSessionStore(dir, (host) => path.join(certroot, `${host}.${certExtension}`), crl);
     return this.sessions;
