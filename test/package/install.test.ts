@@ -71,6 +71,26 @@ describe('npm package', function () {
     await fs.access(path.join(prefix, 'share/man/man8/certmaster-ca.8'));
   });
 
+  it('the installed func: options anywhere, usage errors (exit 2), --json, jobs, completion, man page', async () => {
+    const root = path.join(scratch, 'root');
+    const certs = path.join(root, 'var/lib/certmaster/certmaster/certs');
+    await fs.mkdir(certs, { recursive: true });
+    for (const h of ['web1', 'db1']) await fs.writeFile(path.join(certs, `${h}.cert`), '');
+    const func = path.join(prefix, 'bin', 'func');
+    const env = { ...process.env, FUNC_ROOT: root };
+    const list = await run(func, ['*', 'list_minions', '--json', '--exclude', 'db*'], { env });
+    expect(JSON.parse(list.stdout)).to.deep.equal(['web1']);
+    const bad = await run(func, ['*', 'ping', '--bogus'], { env }).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(bad?.code).to.equal(2);
+    expect(bad?.stderr).to.match(/Unknown argument: bogus/);
+    const timeout = await run(func, ['-t', '1e309', '*', 'ping'], { env }).then(() => null, (e: { code: number }) => e);
+    expect(timeout?.code).to.equal(2);
+    expect(JSON.parse((await run(func, ['jobs', '--json'], { env })).stdout)).to.deep.equal([]);
+    expect((await run(func, ['completion', 'zsh'], { env })).stdout).to.match(/compdef _func func/);
+    const man = await run('man', ['-l', path.join(prefix, 'share/man/man1/func.1')], { env: { ...env, MANWIDTH: '100' } });
+    expect(man.stdout).to.match(/EXIT STATUS/);
+  });
+
   it('runs the loopback demo from the installed commands', async () => {
     const env = {
       ...process.env, FUNC_BIN: path.join(prefix, 'bin'),
