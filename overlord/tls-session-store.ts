@@ -1,5 +1,5 @@
-// The overlord's TLS sessions on disk (<root>/var/lib/func/tls-sessions, one 0600 file per host:port, written when
-// the overlord closes), so a second `func` run resumes instead of doing a full handshake per host. A saved session is used only while it
+// The overlord's TLS sessions on disk (<root>/var/lib/func/tls-sessions, one 0600 file per host:port, written as
+// they arrive), so a second `func` run resumes instead of doing a full handshake per host. A saved session is used only while it
 // has not expired, the minion's signed certificate is still the one it was made with, and the CRL is unchanged.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -76,6 +76,9 @@ export class FileTlsSessionStore implements TlsSessionStore {
    */
   /** sessions received and not yet written: the latest per file (a TLS 1.3 server sends two tickets per connection) */
   private readonly unsaved = new Map<string, SavedSession>();
+  /** the write in progress per file (it goes on while newer sessions arrive) */
+  private readonly writing = new Map<string, Promise<void>>();
+  private dirReady: Promise<unknown> | null = null;
 
   constructor(readonly dir: string, private readonly certFileOf: (host: string) => string, private readonly crlFile?: string) {}
 
@@ -121,22 +124,32 @@ export class FileTlsSessionStore implements TlsSessionStore {
     const now = Date.now();
     const expires = sessionExpiry(session) ?? now + 300_000;
     if (expires <= now) return;
-    this.unsaved.set(this.file(host, port), { session: session.toString('base64'), cert: certSha256(peerCertificate), saved: now, expires });
+    const file = this.file(host, port);
+    this.unsaved.set(file, { session: session.toString('base64'), cert: certSha256(peerCertificate), saved: now, expires });
+    // written now, while the call waits for its answers; flush() waits for what is still being written
+    if (!this.writing.has(file)) this.writing.set(file, this.write(file));
   }
 
-  /** Writes the sessions received since the last flush (in parallel, each file replaced atomically). */
-  async flush(): Promise<void> {
-    const records = [...this.unsaved];
-    this.unsaved.clear();
-    if (records.length === 0) return;
+  private async write(file: string): Promise<void> {
     try {
-      await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await Promise.all(records.map(async ([file, record]) => {
+      this.dirReady ??= fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await this.dirReady;
+      for (let record = this.unsaved.get(file); record; record = this.unsaved.get(file)) {
+        this.unsaved.delete(file);
         const tmp = `${file}.${process.pid}.tmp`;
         await fs.promises.writeFile(tmp, JSON.stringify(record), { mode: 0o600 });
         await fs.promises.rename(tmp, file);
-      }));
-    } catch { /* an unwritable directory only costs the next run a full handshake */ }
+      }
+    } catch {
+      /* an unwritable directory only costs the next run a full handshake */
+    } finally {
+      this.writing.delete(file);
+    }
+  }
+
+  /** Waits until every session received so far is on disk. */
+  async flush(): Promise<void> {
+    while (this.writing.size > 0) await Promise.all(this.writing.values());
   }
 }
 
