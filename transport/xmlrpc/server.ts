@@ -130,6 +130,11 @@ export class XmlRpcServer implements TransportServer {
     return this.accepted;
   }
 
+  /** Request body bytes held right now across all connections (against maxInFlightBytes; for tests and metrics). */
+  get bodyBytesInFlight(): number {
+    return this.budget.inUse;
+  }
+
   /**
    * Replaces key, certificate, CA and CRL for new connections (e.g. after a CRL update); open connections whose
    * certificate the new CRL revokes are then closed (their running calls aborted), within moments.
