@@ -5,7 +5,7 @@
 export const DEFAULT_PREFIX = 'func';
 
 /** A reply id: the name part of an overlord's reply queue (no dots, so it is one topic word). */
-const REPLY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const REPLY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A prefix: one or more dot-free words separated by dots is allowed, but keep it simple and safe in regexes. */
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 /** Longest minion name that still gives a queue name within AMQP's 255-byte short string. */
@@ -32,7 +32,7 @@ export function checkMinionName(name: string): string {
 
 /** Checks a reply id; throws TypeError naming the bad value. */
 export function checkReplyId(id: string): string {
-  if (!REPLY_ID.test(id)) throw new TypeError(`reply id ${JSON.stringify(id)}: expected 1-64 of [a-z0-9_-]`);
+  if (!REPLY_ID.test(id)) throw new TypeError(`reply id ${JSON.stringify(id)}: expected 1-64 of [A-Za-z0-9_-]`);
   return id;
 }
 
@@ -68,7 +68,7 @@ export class Topology {
       configure: '^$',
       write: `^${p}\\.(replies|dead)$`,
       read: `^${regexLiteral(this.minionQueue(minion))}$`,
-      topic: { exchange: this.replyExchange, write: `^[a-z0-9_-]+\\.${regexLiteral(minion)}$`, read: '^$' },
+      topic: { exchange: this.replyExchange, write: `^[A-Za-z0-9_-]+\\.${regexLiteral(minion)}$`, read: '^$' },
     };
   }
 
@@ -79,7 +79,7 @@ export class Topology {
       configure: `^${p}\\.reply\\..+$`,
       write: `^${p}\\.(requests|broadcast|dead|reply\\..+)$`,
       read: `^${p}\\.(replies|reply\\..+)$`,
-      topic: { exchange: this.replyExchange, write: '^$', read: '^[a-z0-9_-]+\\.#$' },
+      topic: { exchange: this.replyExchange, write: '^$', read: '^[A-Za-z0-9_-]+\\.#$' },
     };
   }
 }
