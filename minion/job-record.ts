@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { WireValue } from '../transport/types.js';
 import { isJobId } from './job-id.js';
-import { wireFromJson, wireToJson } from './wire-json.js';
+import { wireFromJson, wireToJson } from '../transport/wire-json.js';
 
 /** Life cycle of a job: running, then exactly one of the four ends. */
 export type JobState = 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';

@@ -1,8 +1,8 @@
 // Overlord async jobs (func-compat.md §3.3): submit `async.<module>.<method>` to every host and record each
 // minion job id; later, from any process, poll each unfinished host with jobs.job_status and merge the results.
-import type { TransportClient, WireValue } from '../transport/types.js';
-import { isRemoteErrorList } from '../transport/xmlrpc/faults.js';
-import { fanout } from './fanout.js';
+import type { HostProgressEvent, TransportClient, WireValue } from '../transport/types.js';
+import { failureFromList, isRemoteErrorList } from '../common/remote-failure.js';
+import { fanoutAll } from './fanout.js';
 import {
   JobCodes, formatJobId, type HostJobState, type JobRecord, type JobStore,
 } from './job-store.js';
@@ -50,7 +50,7 @@ export async function submitJob(
   ctx.store.save({ id, ...base, code: JobCodes.RUNNING, hosts: {} });
   const states: Record<string, HostJobState> = {};
   const request = { method: `async.${call.module}.${call.method}`, params: call.args };
-  for await (const r of fanout({ client: await ctx.client(), hosts, request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs })) {
+  for (const r of await fanoutAll({ client: await ctx.client(), hosts, request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs })) {
     states[r.host] = submitted(r.outcome);
   }
   const pending = Object.values(states).some((s) => s.state === 'pending');
@@ -71,8 +71,8 @@ export function minionJobOutcome(outcome: HostOutcome, minionJobId: string): Hos
     return remoteFailure('func.jobthing.JOB_ID_LOST_IN_SPACE', `lost job: the minion does not know job ${minionJobId} (expired, or lost in a restart)`);
   }
   if (isRemoteErrorList(data)) {
-    const text = (i: number): string => (data[i] === undefined || data[i] === null ? '' : String(data[i]));
-    return remoteFailure(text(1), text(2), text(3));
+    const f = failureFromList(data);
+    return remoteFailure(f.type, f.message, f.trace);
   }
   return ok(data);
 }
@@ -106,8 +106,8 @@ async function pollPending(ctx: JobContext, rec: JobRecord): Promise<Record<stri
   const hosts: Record<string, HostJobState> = { ...rec.hosts };
   const ids = pendingIds(rec.hosts);
   const request = (host: string) => ({ method: 'jobs.job_status', params: [ids.get(host)!] });
-  const stream = fanout({ client: await ctx.client(), hosts: [...ids.keys()], request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs });
-  for await (const r of stream) {
+  const results = await fanoutAll({ client: await ctx.client(), hosts: [...ids.keys()], request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs });
+  for (const r of results) {
     const final = minionJobOutcome(r.outcome, ids.get(r.host)!);
     if (final !== null) hosts[r.host] = { state: 'done', outcome: storeOutcome(final) };
   }
@@ -121,11 +121,66 @@ export async function jobProgress(ctx: JobContext, id: string): Promise<Map<stri
   if (rec === null) return out;
   const ids = pendingIds(rec.hosts);
   const request = (host: string) => ({ method: 'jobs.get_progress', params: [ids.get(host)!] });
-  for await (const r of fanout({ client: await ctx.client(), hosts: [...ids.keys()], request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs })) {
+  for (const r of await fanoutAll({ client: await ctx.client(), hosts: [...ids.keys()], request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs })) {
     const v = r.outcome.status === 'ok' ? r.outcome.value : null;
     if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number') out.set(r.host, [v[0], v[1]]);
   }
   return out;
+}
+
+/** The lines of `now` that follow what `before` (an earlier tail of the same log) already showed. */
+export function newTailLines(before: readonly string[], now: readonly string[]): string[] {
+  for (let k = Math.min(before.length, now.length); k > 0; k--) {
+    let same = true;
+    for (let i = 0; i < k && same; i++) same = before[before.length - k + i] === now[i];
+    if (same) return now.slice(k);
+  }
+  return [...now];
+}
+
+function lines(text: WireValue | undefined): string[] {
+  return typeof text === 'string' && text !== '' ? text.replace(/\n$/, '').split('\n') : [];
+}
+
+/**
+ * Follows the unfinished hosts of a job between polls: jobs.get_progress for counters and jobs.tail_output for
+ * new log lines, as HostProgressEvents (how XML-RPC, which has no server push, gets a job's progress).
+ */
+class JobProgressWatch {
+  private readonly seen = new Map<string, string[]>();
+  private readonly counters = new Map<string, string>();
+
+  constructor(private readonly ctx: JobContext, private readonly id: string) {}
+
+  async poll(): Promise<HostProgressEvent[]> {
+    const rec = this.ctx.store.load(this.id);
+    if (rec === null) return [];
+    const ids = pendingIds(rec.hosts);
+    const hosts = [...ids.keys()];
+    if (hosts.length === 0) return [];
+    const client = await this.ctx.client();
+    const opts = { client, hosts, concurrency: this.ctx.concurrency, timeoutMs: this.ctx.timeoutMs };
+    const [counts, tails] = await Promise.all([
+      fanoutAll({ ...opts, request: (h) => ({ method: 'jobs.get_progress', params: [ids.get(h)!] }) }),
+      fanoutAll({ ...opts, request: (h) => ({ method: 'jobs.tail_output', params: [ids.get(h)!] }) }),
+    ]);
+    const events: HostProgressEvent[] = [];
+    for (const { host, outcome } of tails) {
+      if (outcome.status !== 'ok' || !Array.isArray(outcome.value)) continue;
+      const now = lines(outcome.value[0]);
+      for (const message of newTailLines(this.seen.get(host) ?? [], now)) events.push({ kind: 'progress', host, progress: { message } });
+      this.seen.set(host, now);
+    }
+    for (const { host, outcome } of counts) {
+      const v = outcome.status === 'ok' ? outcome.value : null;
+      if (!Array.isArray(v) || typeof v[0] !== 'number' || typeof v[1] !== 'number' || (v[0] === 0 && v[1] === 0)) continue;
+      const key = `${v[0]}/${v[1]}`;
+      if (this.counters.get(host) === key) continue;
+      this.counters.set(host, key);
+      events.push({ kind: 'progress', host, progress: { current: v[0], total: v[1] } });
+    }
+    return events;
+  }
 }
 
 /** Options of pollJob. */
@@ -136,6 +191,8 @@ export interface PollOptions {
   readonly onResults?: (results: HostResult[]) => void;
   /** after every poll, with the status */
   readonly onTick?: (status: JobStatus) => void | Promise<void>;
+  /** progress of unfinished hosts (counters, new log lines), polled with jobs.get_progress / jobs.tail_output */
+  readonly onProgress?: (events: HostProgressEvent[]) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -143,7 +200,12 @@ export interface PollOptions {
 export async function pollJob(ctx: JobContext, id: string, options: PollOptions = {}): Promise<JobStatus> {
   const seen = new Set<string>();
   const interval = options.intervalMs ?? 500;
+  const watch = options.onProgress ? new JobProgressWatch(ctx, id) : null;
   for (let round = 0; ; round++) {
+    if (watch) {
+      const events = await watch.poll();
+      if (events.length > 0) options.onProgress!(events);
+    }
     const status = await jobStatus(ctx, id);
     if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.PARTIAL) {
       const fresh = [...status[1]].filter(([h]) => !seen.has(h)).map(([host, outcome]) => ({ host, outcome }));

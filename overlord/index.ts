@@ -3,7 +3,7 @@
 export { Overlord, DEFAULT_TIMEOUT_SECONDS, type OverlordOptions } from './overlord.js';
 export {
   type HostOutcome, type OkOutcome, type ErrorOutcome, type TimeoutOutcome, type UnreachableOutcome,
-  type HostResult, type CallResults, type OutcomeStatus, OUTCOME_STATUSES, summarize, summaryLine, compareHosts,
+  type HostResult, type HostEvent, type HostProgressEvent, type HostResultEvent, type CallResults, type OutcomeStatus, OUTCOME_STATUSES, summarize, summaryLine, compareHosts,
 } from './outcome.js';
 export { TargetResolver, type TargetSources, type ExpandOptions } from './targets.js';
 export { GroupsFile, parseMemberList } from './groups.js';

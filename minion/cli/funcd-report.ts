@@ -3,6 +3,10 @@
 import fs from 'node:fs';
 import { readMinionConf } from '../../common/config-files.js';
 import { FuncPaths, rooted } from '../../common/paths.js';
+import '../../transport/index.js';
+import { getTransport } from '../../transport/registry.js';
+import { minionSettings } from '../../transport/settings.js';
+import { TRANSPORT_STATES_FILE, transportStateLines } from '../transport-states.js';
 import { MinionAcl } from '../acl.js';
 import { certificateIdentity, locateCredentials } from '../credentials.js';
 import { loadModules } from '../loader.js';
@@ -53,6 +57,18 @@ function aclLines(aclDir: string, caFile: string, overrides: boolean): string[] 
   return ['acls:', ...[...acl.table()].map(([host, methods]) => `\t${host} : ${pythonList(methods)}`)];
 }
 
+/** Each configured transport with its own settings (from minion.conf), or why they cannot be read. */
+function transportLines(b: Awaited<ReturnType<typeof readMinionBasics>>): string[] {
+  return ['transports:', ...b.conf.transports.map((name) => {
+    try {
+      const settings = minionSettings(getTransport(name), b.raw);
+      return `\t${name}: ${Object.entries(settings).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ')}`;
+    } catch (err) {
+      return `\t${name}: ERROR: ${(err as Error).message}`;
+    }
+  })];
+}
+
 /** `funcd --info`: config, name, listen address, key/cert/CA/CRL paths, certificate CN and hash, modules, ACLs. */
 export async function infoText(root: string, configFile?: string): Promise<string> {
   const b = await readMinionBasics({ root, configFile });
@@ -62,7 +78,8 @@ export async function infoText(root: string, configFile?: string): Promise<strin
     `\tfile = ${b.configFile}`,
     ...Object.entries(b.conf).map(([k, v]) => `\t${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`),
     `server name: ${b.name}`,
-    `server listen addr: ${b.conf.listen_addr || '0.0.0.0'}:${b.conf.listen_port}`,
+    ...transportLines(b),
+    ...transportStateLines(rooted(TRANSPORT_STATES_FILE, b.root)),
     `key file:  ${files.key ?? '(none)'}`,
     `cert file: ${files.cert ?? '(none)'}`,
     `ca file: ${files.ca}`,

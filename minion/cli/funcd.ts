@@ -72,7 +72,7 @@ async function serve(root: string, configFile: string | undefined, pidFile: stri
     fs.mkdirSync(path.dirname(pidFile), { recursive: true });
     fs.writeFileSync(pidFile, `${process.pid}\n`);
   }
-  const where = minion.addresses.map((a) => `${a.host}:${a.port}`).join(', ');
+  const where = minion.transports().map((t) => `${t.transport} ${t.state}${t.endpoint ? ` on ${t.endpoint}` : ''}`).join(', ');
   process.stdout.write('serving...\n');
   process.send?.({ serving: where });
   if (detached) process.disconnect?.();

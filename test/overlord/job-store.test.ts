@@ -3,8 +3,10 @@ import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { JobCodes, JobStore, RETAIN_SECONDS, formatJobId, jobIdTime } from '../../overlord/job-store.js';
-import { loadOutcome, loadValue, storeOutcome, storeValue } from '../../overlord/stored-value.js';
-import { FaultError, RemoteError } from '../../common/errors.js';
+import { loadOutcome, storeOutcome } from '../../overlord/stored-value.js';
+import { wireFromJson, wireToJson } from '../../transport/wire-json.js';
+import { FaultError } from '../../transport/xmlrpc/fault-error.js';
+import { RemoteError } from '../../common/errors.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 
 describe('overlord job store', () => {
@@ -47,8 +49,8 @@ describe('overlord job store', () => {
   });
 
   it('stores wire values and outcomes losslessly', () => {
-    const value = { big: 2n ** 40n, bytes: new Uint8Array([0, 255]), when: new Date('1974-01-05T11:59:00Z'), $bigint: 'x', list: [null, true, 1.5, 'é'] };
-    const round = loadValue(JSON.parse(JSON.stringify(storeValue(value))));
+    const value = { big: 2n ** 40n, bytes: new Uint8Array([0, 255]), when: new Date('1974-01-05T11:59:00Z'), $wire: 'x', list: [null, true, 1.5, 'é', Infinity, -Infinity, NaN] };
+    const round = wireFromJson(JSON.parse(JSON.stringify(wireToJson(value))));
     expect(round).to.deep.equal(value);
     const remote = loadOutcome(JSON.parse(JSON.stringify(storeOutcome({ status: 'error', error: new RemoteError('exceptions.Exception', 'boom', 'tb'), type: 'exceptions.Exception', message: 'boom', trace: 'tb' }))));
     expect(remote.status).to.equal('error');
@@ -57,7 +59,7 @@ describe('overlord job store', () => {
       expect([remote.type, remote.message, remote.trace]).to.deep.equal(['exceptions.Exception', 'boom', 'tb']);
     }
     const fault = loadOutcome(JSON.parse(JSON.stringify(storeOutcome({ status: 'error', error: new FaultError(1, 'denied'), type: 'xmlrpclib.Fault', message: 'Fault 1: denied', trace: '' }))));
-    expect(fault.status === 'error' && fault.error instanceof FaultError && fault.error.faultString).to.equal('denied');
+    expect(fault.status === 'error' && fault.error instanceof RemoteError && [fault.error.remoteType, fault.message]).to.deep.equal(['xmlrpclib.Fault', 'Fault 1: denied']);
     const t = loadOutcome(JSON.parse(JSON.stringify(storeOutcome({ status: 'timeout', timeoutMs: 1500, message: 'late' }))));
     expect(t).to.deep.equal({ status: 'timeout', timeoutMs: 1500, message: 'late' });
   });

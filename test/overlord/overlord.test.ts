@@ -1,9 +1,11 @@
 // The Overlord API against real funcd processes on 127.0.0.2–4 (one free port per fleet) with a real certmaster CA:
 // typed outcomes, streaming, the func-style proxy, deadlines, unreachable hosts and minion identity checks.
 import { expect } from 'chai';
+import { silentLogger } from '../../common/log.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FaultError, RemoteError } from '../../common/errors.js';
+import { RemoteError } from '../../common/errors.js';
+import { FaultError } from '../../transport/xmlrpc/fault-error.js';
 import { loadCredentials } from '../../overlord/credentials.js';
 import { fanout } from '../../overlord/fanout.js';
 import { Overlord } from '../../overlord/overlord.js';
@@ -66,6 +68,7 @@ describe('Overlord API with real minions', function () {
   it('streams results as each host answers', async () => {
     const seen: string[] = [];
     for await (const r of overlord('127.0.0.[2-4]').stream('test', 'echo', { a: [1, 'two'] })) {
+      if (r.kind !== 'result') continue;
       expect(r.outcome).to.deep.equal({ status: 'ok', value: { a: [1, 'two'] } });
       seen.push(r.host);
     }
@@ -83,7 +86,9 @@ describe('Overlord API with real minions', function () {
 
   it('reports a host that misses the deadline as a timeout at the deadline, the others unaffected', async () => {
     const o = overlord('127.0.0.[2-4]');
-    const client = getTransport('xmlrpc').createClient({ port: fleet.port, tls: await loadCredentials(fleet.root, o.conf), keepAlive: true });
+    const client = getTransport('xmlrpc').createClient({
+      options: { listen_port: fleet.port }, tls: await loadCredentials(fleet.root, o.conf), verifyHostName: true, log: silentLogger,
+    });
     try {
       const started = Date.now();
       const at = new Map<string, number>();
@@ -92,7 +97,7 @@ describe('Overlord API with real minions', function () {
         client, hosts: GOOD, timeoutMs: 1500,
         request: (h) => ({ method: 'test.sleep', params: [h === '127.0.0.3' ? 5 : 0] }),
       });
-      for await (const r of stream) { at.set(r.host, Date.now() - started); by.set(r.host, r.outcome.status); }
+      for await (const r of stream) { if (r.kind !== 'result') continue; at.set(r.host, Date.now() - started); by.set(r.host, r.outcome.status); }
       expect(Object.fromEntries(by)).to.deep.equal({ '127.0.0.2': 'ok', '127.0.0.3': 'timeout', '127.0.0.4': 'ok' });
       expect(at.get('127.0.0.2')).to.be.below(1000);
       expect(at.get('127.0.0.4')).to.be.below(1000);
@@ -106,6 +111,7 @@ describe('Overlord API with real minions', function () {
     const started = Date.now();
     const at: number[] = [];
     for await (const r of overlord('127.0.0.[2-4]', { concurrency: 2 }).stream('test', 'sleep', 1)) {
+      if (r.kind !== 'result') continue;
       expect(r.outcome.status).to.equal('ok');
       at.push(Date.now() - started);
     }

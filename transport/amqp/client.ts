@@ -230,7 +230,7 @@ export class AmqpClient implements TransportClient {
     if (p === undefined || name === undefined) return; // late (after its deadline), or a second copy
     if (env.kind === 'progress') { p.progress(name, env.event); return; }
     p.awaited.delete(host);
-    p.settle(name, env.kind === 'response' ? { value: env.value } : { error: errorFromFailure(env.error as Parameters<typeof errorFromFailure>[0]) });
+    p.settle(name, env.kind === 'response' ? { value: env.value } : { error: errorFromFailure(env.error) });
     if (p.awaited.size === 0) { this.pending.delete(p.id); clearTimeout(p.timer); }
   }
 }

@@ -1,6 +1,7 @@
 // The AMQP message bodies of func (docs/amqp-protocol.md §4): request, response, command-complete and progress,
 // encoded as UTF-8 JSON with wire values in the shared lossless encoding; strict decoding with hard limits.
 import { PayloadTooLargeError, ProtocolError } from '../../common/errors.js';
+import type { RemoteFailure } from '../../common/remote-failure.js';
 import type { ProgressEvent, WireValue } from '../types.js';
 import { wireFromJson, wireToJson } from '../wire-json.js';
 
@@ -34,10 +35,8 @@ export interface RequestEnvelope {
 /** A minion's answer: the method's value. */
 export interface ResponseEnvelope { kind: 'response'; id: string; host: string; sent: number; value: WireValue }
 
-/** A failed call: a FUNC_ERR_* code, the (Python-style) exception type, the message and a trace. */
-export interface CallFailure { code: string; type: string; message: string; trace: string }
-/** A minion's answer when the call failed (the QMF "command complete" with an error). */
-export interface CompleteEnvelope { kind: 'command-complete'; id: string; host: string; sent: number; error: CallFailure }
+/** A minion's answer when the call failed (the QMF "command complete" with an error): func's type/message/trace + code. */
+export interface CompleteEnvelope { kind: 'command-complete'; id: string; host: string; sent: number; error: RemoteFailure }
 
 /** Progress of a running call; `seq` counts from 1 per request. */
 export interface ProgressEnvelope { kind: 'progress'; id: string; host: string; sent: number; seq: number; event: ProgressEvent }
@@ -123,7 +122,7 @@ function decodeRequest(data: Record<string, unknown>, id: string, sent: number, 
   };
 }
 
-function failure(v: unknown): CallFailure {
+function failure(v: unknown): RemoteFailure {
   if (!isObject(v)) throw new ProtocolError('AMQP command-complete: "error" must be an object');
   const text = (k: string, required: boolean): string => {
     const x = v[k];
@@ -131,7 +130,8 @@ function failure(v: unknown): CallFailure {
     if (!required && (x === undefined || x === null)) return '';
     throw new ProtocolError(`AMQP command-complete: "error.${k}" must be a string`);
   };
-  return { code: text('code', true), type: text('type', true), message: text('message', false), trace: text('trace', false) };
+  const code = text('code', false);
+  return { type: text('type', true), message: text('message', false), trace: text('trace', false), ...(code ? { code: code as RemoteFailure['code'] & string } : {}) };
 }
 
 function progressEvent(v: unknown): ProgressEvent {

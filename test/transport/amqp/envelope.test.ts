@@ -33,7 +33,7 @@ const bad: Array<[string, string, typeof ProtocolError]> = [
   ['targets with a number', `{"v":1,"kind":"request","id":"a","sent":${T},"expires":${T},"reply_to":"o","method":"t.p","params":[],"targets":[1]}`, ProtocolError],
   ['a progress seq of 0', `{"v":1,"kind":"progress","id":"a","sent":${T},"host":"m","seq":0,"event":{}}`, ProtocolError],
   ['a progress status that is a number', `{"v":1,"kind":"progress","id":"a","sent":${T},"host":"m","seq":1,"event":{"status":5}}`, ProtocolError],
-  ['an error without a code', `{"v":1,"kind":"command-complete","id":"a","sent":${T},"host":"m","error":{"type":"x"}}`, ProtocolError],
+  ['an error without a type', `{"v":1,"kind":"command-complete","id":"a","sent":${T},"host":"m","error":{"code":"x"}}`, ProtocolError],
   ['a value nested 100 deep', `{"v":1,"kind":"response","id":"a","sent":${T},"host":"m","value":${'['.repeat(100)}${']'.repeat(100)}}`, PayloadTooLargeError],
 ];
 

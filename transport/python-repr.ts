@@ -1,7 +1,7 @@
-// Python 2's repr() of wire values, for func's --basic/--raw output (`{'host': 1}`); dict keys sorted so
-// the output is stable (Python 2 prints them in hash order).
-import type { WireValue } from '../transport/types.js';
-import { formatDateTime } from '../transport/xmlrpc/scalars.js';
+// The one Python 2 repr() of wire values: func's --basic/--raw output (`{'host': 1}`), the audit log and Fault texts;
+// dict keys sorted so the output is stable (Python 2 prints them in hash order).
+import type { WireValue } from './types.js';
+import { formatDateTime } from './xmlrpc/scalars.js';
 
 function escapeChar(c: string, quote: string): string {
   const code = c.codePointAt(0)!;
