@@ -25,6 +25,7 @@ export interface BrokerLinkOptions {
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 15_000;
 const HEARTBEAT_S = 10;
+const OPEN_TIMEOUT_MS = 8000;
 
 /** The URL without its password, for messages. */
 export function redactUrl(url: string): string {
@@ -88,7 +89,22 @@ export class BrokerLink {
     void c.close().catch(() => {});
   }
 
+  /** Connects and runs the setup, giving up after OPEN_TIMEOUT_MS (a broker that is booting may hang a handshake). */
   private async open(url: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let late = false;
+    const attempt = this.openNow(url, () => late);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => { late = true; reject(new Error(`no AMQP handshake within ${OPEN_TIMEOUT_MS} ms`)); }, OPEN_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([attempt, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async openNow(url: string, abandoned: () => boolean): Promise<void> {
     const secure = url.startsWith('amqps:');
     const conn = await amqp.connect(withHeartbeat(url), {
       noDelay: true, timeout: 5000,
@@ -99,7 +115,9 @@ export class BrokerLink {
     conn.on('error', () => { /* the close event follows and is handled there */ });
     conn.on('close', (err?: Error) => this.lost(conn, err ?? new Error('connection closed')));
     try {
+      if (abandoned()) throw new Error('abandoned');
       await this.opts.setup(conn);
+      if (abandoned()) throw new Error('abandoned');
     } catch (err) {
       await conn.close().catch(() => {});
       throw err;
