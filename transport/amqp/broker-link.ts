@@ -20,6 +20,11 @@ export interface BrokerLinkOptions {
   onLost?(err: Error): void;
   /** told when a lost connection is back (after setup ran) */
   onRestored?(): void;
+  /**
+   * keep the process alive while reconnecting (a minion whose only work is AMQP must not exit when the broker
+   * goes away); an overlord's pending calls have their own deadline timers instead
+   */
+  holdProcess?: boolean;
 }
 
 const FIRST_DELAY_MS = 500;
@@ -138,7 +143,10 @@ export class BrokerLink {
   private async reconnectLoop(): Promise<void> {
     let delay = FIRST_DELAY_MS;
     while (!this.closed) {
-      await new Promise((r) => setTimeout(r, delay).unref());
+      await new Promise((r) => {
+        const t = setTimeout(r, delay);
+        if (!this.opts.holdProcess) t.unref();
+      });
       if (this.closed) return;
       try {
         await this.connect();

@@ -200,7 +200,7 @@ export class AmqpClient implements TransportClient {
   }
 
   private onReply(pub: ConfirmChannel, msg: ConsumeMessage | null): void {
-    if (msg === null) { this.link?.reset(new BrokerUnavailableError(`the broker cancelled the consumer of ${this.replyQueue}`)); return; }
+    if (msg === null) { if (!this.closed) this.link?.reset(new BrokerUnavailableError(`the broker cancelled the consumer of ${this.replyQueue}`)); return; }
     void this.accept(msg).catch((err: unknown) => {
       if (err instanceof MessageRejectedError) deadLetter(pub, this.topo, msg, err, this.init.log, 'overlord');
       else this.init.log.error(`AMQP: cannot handle a reply: ${(err as Error).message}`);

@@ -62,7 +62,7 @@ export class AmqpServer implements TransportServer {
     this.journal ??= RequestJournal.open(this.init.options.amqp_journal || null);
     this.verifier ??= await SignatureVerifier.create({ ca: this.init.tls.ca, crl: this.init.tls.crl });
     this.link ??= new BrokerLink({
-      urls: this.settings.urls, auth: this.settings.auth, tls: this.init.tls, connectionName: `funcd ${this.name}`, log: this.init.log,
+      urls: this.settings.urls, auth: this.settings.auth, tls: this.init.tls, connectionName: `funcd ${this.name}`, log: this.init.log, holdProcess: true,
       setup: (conn) => this.setup(conn),
       onLost: (err) => { this.pub = this.sub = null; this.report({ state: 'retrying', endpoint: this.endpoint(), error: err.message }); },
       onRestored: () => this.report({ state: 'serving', endpoint: this.endpoint() }),

@@ -27,17 +27,21 @@ describe('transport/amqp broker restart mid-call', function () {
     const o = new Overlord(HOST, { root: fleet.root, timeout: 60 });
     const events: HostEvent[] = [];
     let restart: Promise<unknown> | null = null;
+    let stoppedAt = Infinity;
+    let answeredAt = 0;
     try {
-      for await (const e of o.stream('test', 'progress', 8, 400)) {
+      for await (const e of o.stream('test', 'progress', 20, 500)) {
         events.push(e);
-        if (e.kind === 'progress' && e.progress.current === 2 && restart === null) {
-          restart = run('rabbitmqctl', ['-q', 'stop_app']).then(() => run('rabbitmqctl', ['-q', 'start_app']));
+        if (e.kind === 'result') answeredAt = Date.now();
+        if (e.kind === 'progress' && restart === null) {
+          restart = run('rabbitmqctl', ['-q', 'stop_app']).then(() => { stoppedAt = Date.now(); return run('rabbitmqctl', ['-q', 'start_app']); });
         }
       }
       await restart;
     } finally { await o.close(); }
+    expect(stoppedAt, 'the broker stopped while the call ran').to.be.below(answeredAt);
     const result = events.find((e) => e.kind === 'result');
-    expect(result?.kind === 'result' && result.outcome).to.deep.equal({ status: 'ok', value: 8 });
+    expect(result?.kind === 'result' && result.outcome).to.deep.equal({ status: 'ok', value: 20 });
     const audit = await fs.readFile(path.join(fleet.minions[0]!.root, 'var/log/func/audit.log'), 'utf8');
     expect(audit.split('\n').filter((l) => l.includes('test.progress'))).to.have.length(1);
     const o2 = new Overlord(HOST, { root: fleet.root, timeout: 20 });
