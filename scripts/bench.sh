@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-for b in certmaster-wait minion-calls fanout; do
+for b in certmaster-wait minion-calls fanout amqp; do
   if [ -f "dist/bench/$b.js" ]; then
     echo "== bench/$b"
     node "dist/bench/$b.js" "$@"

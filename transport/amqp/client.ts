@@ -8,7 +8,7 @@ import type { ConfigOf } from '../../common/config.js';
 import { BrokerUnavailableError, ConnectionError, PayloadTooLargeError, TimeoutError, type FuncError } from '../../common/errors.js';
 import { errorFromFailure } from '../../common/remote-failure.js';
 import { ok, outcomeFromError } from '../outcome.js';
-import type { CallOptions, CallRequest, ClientInit, HostEvent, ManyCallOptions, ProgressEvent, TransportClient, WireValue } from '../types.js';
+import { JOB_ENDED_STATUS, type CallOptions, type CallRequest, type ClientInit, type HostEvent, type ManyCallOptions, type ProgressEvent, type TransportClient, type WireValue } from '../types.js';
 import { BrokerLink } from './broker-link.js';
 import { declareExchanges, declareReplyQueue } from './declare.js';
 import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
@@ -21,6 +21,11 @@ import { MessageSigner, SignatureVerifier } from './signing.js';
 export type AmqpOverlordSettings = ConfigOf<typeof AmqpOverlordSchema>;
 
 type Settled = { value: WireValue } | { error: FuncError };
+
+/** Async jobs whose pushed events a client follows at once, and events kept per job for late listeners. */
+const MAX_FOLLOWED_JOBS = 10_000;
+const MAX_KEPT_JOB_EVENTS = 1000;
+const KEEP_ENDED_JOB_EVENTS_MS = 60_000;
 
 /** A request waiting for answers. */
 interface Pending {
@@ -44,6 +49,11 @@ export class AmqpClient implements TransportClient {
   private readonly signer: MessageSigner;
   private verifier: Promise<SignatureVerifier>;
   private readonly pending = new Map<string, Pending>();
+  /** async jobs this client started: `<request id> <host>` → minion job id, until the job's end is pushed */
+  private readonly jobs = new Map<string, string>();
+  /** recent pushed events per job, replayed to a listener that subscribes late (pollJob starts after the submit) */
+  private readonly jobEvents = new Map<string, Array<[string, string, ProgressEvent]>>();
+  private readonly jobListeners = new Set<(host: string, minionJobId: string, event: ProgressEvent) => void>();
   private link: BrokerLink | null = null;
   private connecting: Promise<void> | null = null;
   private pub: ConfirmChannel | null = null;
@@ -94,6 +104,35 @@ export class AmqpClient implements TransportClient {
     } finally {
       this.finish(id, (host) => ({ error: new TimeoutError(`call to ${host} cancelled`) }));
     }
+  }
+
+  followJobs(listener: (host: string, minionJobId: string, event: ProgressEvent) => void): () => void {
+    this.jobListeners.add(listener);
+    for (const events of this.jobEvents.values()) for (const [h, j, e] of events) listener(h, j, e);
+    return () => { this.jobListeners.delete(listener); };
+  }
+
+  /** A pushed event of an async job: to the listeners now, and kept (bounded) for listeners still to come. */
+  private jobEvent(key: string, host: string, event: ProgressEvent): void {
+    const jobId = this.jobs.get(key)!;
+    const kept = this.jobEvents.get(key) ?? [];
+    if (kept.length < MAX_KEPT_JOB_EVENTS) kept.push([host, jobId, event]);
+    this.jobEvents.set(key, kept);
+    if (event.status === JOB_ENDED_STATUS) {
+      this.jobs.delete(key);
+      setTimeout(() => this.jobEvents.delete(key), KEEP_ENDED_JOB_EVENTS_MS).unref();
+    }
+    for (const l of this.jobListeners) l(host, jobId, event);
+  }
+
+  /** Remembers that request `id` started job `jobId` on `host`, whose events may follow the answer. */
+  private jobStarted(id: string, host: string, jobId: string): void {
+    if (this.jobs.size >= MAX_FOLLOWED_JOBS) {
+      const oldest = this.jobs.keys().next().value!;
+      this.jobs.delete(oldest);
+      this.jobEvents.delete(oldest);
+    }
+    this.jobs.set(`${id} ${host}`, jobId);
   }
 
   async close(): Promise<void> {
@@ -227,9 +266,14 @@ export class AmqpClient implements TransportClient {
     }
     const p = this.pending.get(env.id);
     const name = p?.awaited.get(host);
-    if (p === undefined || name === undefined) return; // late (after its deadline), or a second copy
+    if (p === undefined || name === undefined) {
+      const key = `${env.id} ${host}`;
+      if (env.kind === 'progress' && this.jobs.has(key)) this.jobEvent(key, host, env.event);
+      return; // otherwise late (after its deadline), or a second copy
+    }
     if (env.kind === 'progress') { p.progress(name, env.event); return; }
     p.awaited.delete(host);
+    if (env.kind === 'response' && typeof env.value === 'string' && p.envelope.method.startsWith('async.')) this.jobStarted(env.id, host, env.value);
     p.settle(name, env.kind === 'response' ? { value: env.value } : { error: errorFromFailure(env.error) });
     if (p.awaited.size === 0) { this.pending.delete(p.id); clearTimeout(p.timer); }
   }

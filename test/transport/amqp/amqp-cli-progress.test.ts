@@ -1,6 +1,9 @@
 // The func CLI over AMQP shows a long command's output lines while it runs: the first line reaches the CLI's
-// output well before the command (and so the CLI) finishes — measured on arrival, not by sleeping.
+// output well before the command (and so the CLI) finishes — measured on arrival, not by sleeping. command.run runs
+// as an async job (async_methods.conf); over AMQP its lines are pushed, so the minion is never polled for them.
 import { expect } from 'chai';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { spawnBin, stopAll } from '../../helpers/processes.js';
 import { startAmqpFleet, type AmqpFleet } from './amqp-fleet.js';
 
@@ -31,5 +34,8 @@ describe('transport/amqp progress in the func CLI', function () {
     expect(endedAt - firstLineAt).to.be.above(1000);
     expect(firstLineAt - started).to.be.below(endedAt - started);
     expect(stdout + stderr).to.match(/line4/);
+    const audit = await fs.readFile(path.join(fleet.minions[0]!.root, 'var/log/func/audit.log'), 'utf8');
+    expect(audit).to.match(/command\.run/);
+    expect(audit).not.to.match(/jobs\.(tail_output|get_progress)/);
   });
 });
