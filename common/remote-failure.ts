@@ -55,9 +55,21 @@ export function failureOf(err: unknown): RemoteFailure {
   return { type: remoteTypeOf(err), message, trace, ...(code !== undefined ? { code } : {}) };
 }
 
+/** func's own exception types whose meaning is one of our codes (so a func peer's errors get a code too). */
+const CODES_OF_FUNC_TYPES: Readonly<Record<string, ErrorCode>> = {
+  'func.minion.codes.AccessToMethodDenied': 'FUNC_ERR_ACCESS_DENIED',
+  'func.minion.codes.ModuleNotFoundException': 'FUNC_ERR_MODULE_NOT_FOUND',
+  'func.minion.codes.InvalidMethodException': 'FUNC_ERR_METHOD_NOT_FOUND',
+};
+
+/** Our code for one of func's exception type names, when it has one. */
+export function codeOfRemoteType(type: string): ErrorCode | undefined {
+  return CODES_OF_FUNC_TYPES[type];
+}
+
 /** The client side: the error to reject a call with, from the failure a minion reported. */
 export function errorFromFailure(failure: RemoteFailure): RemoteError {
-  return new RemoteError(failure.type, failure.message, failure.trace, failure.code);
+  return new RemoteError(failure.type, failure.message, failure.trace, failure.code ?? codeOfRemoteType(failure.type));
 }
 
 /** func's error list as a value: ["REMOTE_ERROR", type, value, trace] (what jobs.job_status reports for a failed job). */

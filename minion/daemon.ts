@@ -1,12 +1,12 @@
 // funcd as a library: startMinion() prepares one minion from its root (config, name, TLS, ACL, modules), opens
 // its job store and starts every configured transport with one CallHandler (retrying those that cannot start yet). Many minions may share a process.
-import { readMinionConf } from '../common/config-files.js';
+import { applySection } from '../common/config.js';
+import { MinionConfSchema, readMinionConf } from '../common/config-files.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { FuncPaths, rooted } from '../common/paths.js';
 import { remoteErrorList } from '../common/remote-failure.js';
 import '../transport/index.js';
-import { getTransport } from '../transport/registry.js';
-import { minionSettings } from '../transport/settings.js';
+import { getTransport, transportNames } from '../transport/registry.js';
 import type { ListenAddress, TlsMaterial, TransportFactory } from '../transport/types.js';
 import { AuditLog } from './audit-log.js';
 import { createCallHandler } from './call-handler.js';
@@ -38,6 +38,8 @@ export interface MinionOptions {
   transports?: TransportFactory[];
   /** how often the CRL file is polled for changes, ms (default 3000) */
   crlPollMs?: number;
+  /** first delay before a transport that cannot start yet is tried again, ms (default 1000, doubling to 60000) */
+  transportRetryMs?: number;
 }
 
 /** A running minion. */
@@ -65,12 +67,16 @@ function openJobStore(setup: MinionSetup, log: Logger): JobStore {
   });
 }
 
-function superviseTransports(setup: MinionSetup, factories: TransportFactory[], handlerParts: Parameters<typeof createCallHandler>[0], log: Logger): TransportSupervisor {
+function superviseTransports(
+  setup: MinionSetup, factories: TransportFactory[], handlerParts: Parameters<typeof createCallHandler>[0], log: Logger, firstRetryMs?: number,
+): TransportSupervisor {
   const handler = createCallHandler(handlerParts);
   const stateFile = rooted(TRANSPORT_STATES_FILE, setup.root);
-  const supervisor = new TransportSupervisor({ log, onChange: (reports) => writeTransportStates(stateFile, reports, log) });
+  const supervisor = new TransportSupervisor({
+    log, onChange: (reports) => writeTransportStates(stateFile, reports, log), ...(firstRetryMs !== undefined ? { firstRetryMs } : {}),
+  });
   for (const factory of factories) {
-    const options = minionSettings(factory, setup.raw);
+    const options = applySection(factory.settings.minion, setup.raw);
     supervisor.add(factory.name, (reportState) => factory.createServer({ options, tls: setup.tls, minionName: setup.name, log, reportState }, handler));
   }
   return supervisor;
@@ -95,6 +101,15 @@ function watchCrl(setup: MinionSetup, supervisor: TransportSupervisor, log: Logg
   return watcher;
 }
 
+/** Warns about minion.conf keys that neither func-ts nor any registered transport knows (func ignores them too). */
+function warnUnknownKeys(setup: MinionSetup, factories: TransportFactory[], log: Logger): void {
+  const known = new Set(Object.keys(MinionConfSchema));
+  for (const f of [...factories, ...transportNames().map((n) => getTransport(n))]) for (const k of Object.keys(f.settings.minion)) known.add(k);
+  for (const key of Object.keys(setup.raw.values)) {
+    if (!known.has(key)) log.warn(`${setup.raw.file} [main] ${key}: unknown key, ignored`);
+  }
+}
+
 /** The minion's func.log (<root>/var/log/func/func.log) at minion.conf's log_level. */
 export function minionLogger(root: string, configFile?: string, stderr = false): Logger {
   let level = 'INFO';
@@ -112,13 +127,15 @@ export async function startMinion(options: MinionOptions): Promise<MinionHandle>
   const log = options.log ?? minionLogger(root, options.configFile);
   const setup = await prepareMinion({ root, configFile: options.configFile, name: options.name, log, settings: options.settings });
   const factories = options.transports ?? setup.conf.transports.map((t) => getTransport(t));
+  warnUnknownKeys(setup, factories, log);
+  for (const factory of factories) applySection(factory.settings.minion, setup.raw); // a bad value fails here, before anything starts
   const jobs = openJobStore(setup, log);
   await jobs.open();
   const audit = new AuditLog(rooted(`${FuncPaths.funcLogDir}/audit.log`, root));
   const dispatcher = new Dispatcher({ registry: setup.registry, root, minionName: setup.name, jobs, log, callTimeoutSec: setup.conf.call_timeout });
   let supervisor: TransportSupervisor;
   try {
-    supervisor = superviseTransports(setup, factories, { acl: setup.acl, audit, dispatcher, jobs, registry: setup.registry, log }, log);
+    supervisor = superviseTransports(setup, factories, { acl: setup.acl, audit, dispatcher, jobs, registry: setup.registry, log }, log, options.transportRetryMs);
     await supervisor.start();
   } catch (err) {
     await jobs.close();

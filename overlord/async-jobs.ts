@@ -4,8 +4,9 @@ import { JOB_ENDED_STATUS, type HostProgressEvent, type TransportClient, type Wi
 import { failureFromList, isRemoteErrorList } from '../common/remote-failure.js';
 import { fanoutAll } from './fanout.js';
 import {
-  JobCodes, formatJobId, type HostJobState, type JobRecord, type JobStore,
+  JobCodes, formatJobId, pendingIds, type HostJobState, type OverlordJobRecord, type OverlordJobStore,
 } from './job-store.js';
+import { JobProgressWatch } from './job-progress.js';
 import { compareHosts, ok, remoteFailure, type CallResults, type HostOutcome, type HostResult } from './outcome.js';
 import { loadOutcome, storeOutcome } from './stored-value.js';
 
@@ -18,7 +19,7 @@ export type JobStatus =
 
 /** What submitting and polling need from the overlord. */
 export interface JobContext {
-  readonly store: JobStore;
+  readonly store: OverlordJobStore;
   readonly client: () => Promise<TransportClient>;
   readonly timeoutMs: number;
   readonly concurrency: number;
@@ -84,11 +85,6 @@ export function finishedResults(hosts: Readonly<Record<string, HostJobState>>): 
   return new Map(done.map(([h, o]) => [h, loadOutcome(o)]));
 }
 
-/** host → minion job id of every unfinished host. */
-function pendingIds(hosts: Readonly<Record<string, HostJobState>>): Map<string, string> {
-  return new Map(Object.entries(hosts).flatMap(([h, s]) => (s.state === 'pending' ? [[h, s.minionJobId] as const] : [])));
-}
-
 /** func's job_status: polls unfinished hosts, stores what finished, and reports `(code, results)`. */
 export async function jobStatus(ctx: JobContext, id: string): Promise<JobStatus> {
   const rec = ctx.store.load(id);
@@ -102,7 +98,7 @@ export async function jobStatus(ctx: JobContext, id: string): Promise<JobStatus>
   return [code, finishedResults(hosts)];
 }
 
-async function pollPending(ctx: JobContext, rec: JobRecord): Promise<Record<string, HostJobState>> {
+async function pollPending(ctx: JobContext, rec: OverlordJobRecord): Promise<Record<string, HostJobState>> {
   const hosts: Record<string, HostJobState> = { ...rec.hosts };
   const ids = pendingIds(rec.hosts);
   const request = (host: string) => ({ method: 'jobs.job_status', params: [ids.get(host)!] });
@@ -126,61 +122,6 @@ export async function jobProgress(ctx: JobContext, id: string): Promise<Map<stri
     if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number') out.set(r.host, [v[0], v[1]]);
   }
   return out;
-}
-
-/** The lines of `now` that follow what `before` (an earlier tail of the same log) already showed. */
-export function newTailLines(before: readonly string[], now: readonly string[]): string[] {
-  for (let k = Math.min(before.length, now.length); k > 0; k--) {
-    let same = true;
-    for (let i = 0; i < k && same; i++) same = before[before.length - k + i] === now[i];
-    if (same) return now.slice(k);
-  }
-  return [...now];
-}
-
-function lines(text: WireValue | undefined): string[] {
-  return typeof text === 'string' && text !== '' ? text.replace(/\n$/, '').split('\n') : [];
-}
-
-/**
- * Follows the unfinished hosts of a job between polls: jobs.get_progress for counters and jobs.tail_output for
- * new log lines, as HostProgressEvents (how XML-RPC, which has no server push, gets a job's progress).
- */
-class JobProgressWatch {
-  private readonly seen = new Map<string, string[]>();
-  private readonly counters = new Map<string, string>();
-
-  constructor(private readonly ctx: JobContext, private readonly id: string) {}
-
-  async poll(): Promise<HostProgressEvent[]> {
-    const rec = this.ctx.store.load(this.id);
-    if (rec === null) return [];
-    const ids = pendingIds(rec.hosts);
-    const hosts = [...ids.keys()];
-    if (hosts.length === 0) return [];
-    const client = await this.ctx.client();
-    const opts = { client, hosts, concurrency: this.ctx.concurrency, timeoutMs: this.ctx.timeoutMs };
-    const [counts, tails] = await Promise.all([
-      fanoutAll({ ...opts, request: (h) => ({ method: 'jobs.get_progress', params: [ids.get(h)!] }) }),
-      fanoutAll({ ...opts, request: (h) => ({ method: 'jobs.tail_output', params: [ids.get(h)!] }) }),
-    ]);
-    const events: HostProgressEvent[] = [];
-    for (const { host, outcome } of tails) {
-      if (outcome.status !== 'ok' || !Array.isArray(outcome.value)) continue;
-      const now = lines(outcome.value[0]);
-      for (const message of newTailLines(this.seen.get(host) ?? [], now)) events.push({ kind: 'progress', host, progress: { message } });
-      this.seen.set(host, now);
-    }
-    for (const { host, outcome } of counts) {
-      const v = outcome.status === 'ok' ? outcome.value : null;
-      if (!Array.isArray(v) || typeof v[0] !== 'number' || typeof v[1] !== 'number' || (v[0] === 0 && v[1] === 0)) continue;
-      const key = `${v[0]}/${v[1]}`;
-      if (this.counters.get(host) === key) continue;
-      this.counters.set(host, key);
-      events.push({ kind: 'progress', host, progress: { current: v[0], total: v[1] } });
-    }
-    return events;
-  }
 }
 
 /** Options of pollJob. */

@@ -90,8 +90,8 @@ async function* perHostCalls(options: FanoutOptions): AsyncGenerator<HostEvent, 
   const launch = (): void => {
     const host = hosts[next++]!;
     void callHost(options, host, stop.signal, push).then((outcome) => {
-      if (next < hosts.length && !stop.signal.aborted) launch();
       push({ kind: 'result', host, outcome });
+      if (next < hosts.length && !stop.signal.aborted) launch();
     });
   };
   try {

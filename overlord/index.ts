@@ -7,7 +7,7 @@ export {
 } from './outcome.js';
 export { TargetResolver, type TargetSources, type ExpandOptions } from './targets.js';
 export { GroupsFile, parseMemberList } from './groups.js';
-export { JobCodes, type JobCode, JobStore, formatJobId, jobIdTime, RETAIN_SECONDS } from './job-store.js';
+export { JobCodes, type JobCode, OverlordJobStore, formatJobId, overlordJobIdTime, RETAIN_SECONDS } from './job-store.js';
 export { type JobStatus, type PollOptions } from './async-jobs.js';
 export { type ModuleProxy, type MethodProxy } from './proxy.js';
 export { fanout, type FanoutOptions } from './fanout.js';

@@ -9,7 +9,7 @@ import type { HostEvent, TlsMaterial, TransportClient, TransportFactory, WireVal
 import { jobProgress, jobStatus, pollJob, submitJob, type JobContext, type JobStatus, type PollOptions } from './async-jobs.js';
 import { loadCredentials } from './credentials.js';
 import { fanout } from './fanout.js';
-import { JobStore, defaultJobDir } from './job-store.js';
+import { OverlordJobStore, defaultJobDir } from './job-store.js';
 import { compareHosts, type CallResults, type HostResult } from './outcome.js';
 import { makeModuleProxy, type ModuleProxy } from './proxy.js';
 import { TargetResolver } from './targets.js';
@@ -57,7 +57,7 @@ export class Overlord {
   readonly rawConf: RawSection;
   /** the target resolver (cert dirs, groups, down hosts) */
   readonly targets: TargetResolver;
-  private readonly store: JobStore;
+  private readonly store: OverlordJobStore;
   private client: Promise<TransportClient> | null = null;
 
   /**
@@ -72,7 +72,7 @@ export class Overlord {
       groupsFile: rooted(FuncPaths.groups, this.root), groupsBackend: this.conf.backend,
       hostDownList: this.conf.host_down_list, allowUnknownMinions: this.conf.allow_unknown_minions, warn: options.warn,
     });
-    this.store = new JobStore(options.jobDir ?? defaultJobDir(this.root));
+    this.store = new OverlordJobStore(options.jobDir ?? defaultJobDir(this.root));
   }
 
   /** The spec as one string. */

@@ -28,8 +28,7 @@ export function loadOutcome(j: Json): HostOutcome {
     case 'timeout': return { status: 'timeout', timeoutMs: Number(r.timeoutMs ?? 0), message: str('message') };
     case 'unreachable': return { status: 'unreachable', cause: new ConnectionError(str('message')), message: str('message') };
     default: {
-      // FaultError: records written before faults became RemoteErrors
-      const error: FuncError = r.errorClass === 'RemoteError' || r.errorClass === 'FaultError'
+      const error: FuncError = r.errorClass === 'RemoteError'
         ? new RemoteError(str('type'), str('message'), str('trace'))
         : asFuncError(new Error(str('message')));
       return { status: 'error', error, type: str('type'), message: str('message'), trace: str('trace') };

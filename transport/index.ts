@@ -7,5 +7,5 @@ import { xmlrpcTransport } from './xmlrpc/index.js';
 registerTransport(xmlrpcTransport);
 registerTransport(amqpTransport);
 
-export { registerTransport, getTransport, transportNames } from './registry.js';
+export { defineTransport, registerTransport, getTransport, transportNames } from './registry.js';
 export type * from './types.js';

@@ -199,11 +199,11 @@ export interface TransportSettings<S extends Schema = Schema, C extends Schema =
 export interface TransportFactory<S extends Schema = Schema, C extends Schema = Schema> {
   readonly name: string;
   readonly settings: TransportSettings<S, C>;
+  /** optional: where a server with these settings serves, for people (`funcd --info`: "127.0.0.1:51234", "amqp://broker:5672") */
+  describeEndpoint?(options: ConfigOf<S>): string;
   createServer(init: ServerInit<ConfigOf<S>>, handler: CallHandler): TransportServer;
   createClient(init: ClientInit<ConfigOf<C>>): TransportClient;
 }
 
-/** Declares a factory with its settings types inferred (`export const amqpTransport = defineTransport({...})`). */
-export function defineTransport<S extends Schema, C extends Schema>(factory: TransportFactory<S, C>): TransportFactory<S, C> {
-  return factory;
-}
+// defineTransport() lives in registry.ts (re-exported here): importing only types keeps this file out of the runtime.
+export { defineTransport } from './registry.js';

@@ -57,16 +57,22 @@ function aclLines(aclDir: string, caFile: string, overrides: boolean): string[] 
   return ['acls:', ...[...acl.table()].map(([host, methods]) => `\t${host} : ${pythonList(methods)}`)];
 }
 
-/** Each configured transport with its own settings (from minion.conf), or why they cannot be read. */
+/** "server listen addr" (func's line: the first transport that names an endpoint) and each transport with its settings. */
 function transportLines(b: Awaited<ReturnType<typeof readMinionBasics>>): string[] {
-  return ['transports:', ...b.conf.transports.map((name) => {
+  const endpoints: string[] = [];
+  const lines = b.conf.transports.map((name) => {
     try {
-      const settings = minionSettings(getTransport(name), b.raw);
-      return `\t${name}: ${Object.entries(settings).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ')}`;
+      const factory = getTransport(name);
+      const settings = minionSettings(factory, b.raw);
+      const endpoint = factory.describeEndpoint?.(settings);
+      if (endpoint) endpoints.push(endpoint);
+      const keys = Object.entries(settings).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ');
+      return `\t${name}: ${endpoint ? `${endpoint} (${keys})` : keys}`;
     } catch (err) {
       return `\t${name}: ERROR: ${(err as Error).message}`;
     }
-  })];
+  });
+  return [`server listen addr: ${endpoints[0] ?? '(none)'}`, 'transports:', ...lines];
 }
 
 /** `funcd --info`: config, name, listen address, key/cert/CA/CRL paths, certificate CN and hash, modules, ACLs. */

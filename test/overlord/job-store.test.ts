@@ -2,10 +2,10 @@
 import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { JobCodes, JobStore, RETAIN_SECONDS, formatJobId, jobIdTime } from '../../overlord/job-store.js';
+import { JobCodes, OverlordJobStore, RETAIN_SECONDS, formatJobId, overlordJobIdTime } from '../../overlord/job-store.js';
 import { loadOutcome, storeOutcome } from '../../overlord/stored-value.js';
 import { wireFromJson, wireToJson } from '../../transport/wire-json.js';
-import { FaultError } from '../../transport/xmlrpc/fault-error.js';
+import { FaultError } from '../../transport/xmlrpc/faults.js';
 import { RemoteError } from '../../common/errors.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 
@@ -18,16 +18,16 @@ describe('overlord job store', () => {
     const id = formatJobId('web-1.example.org;*', 'my-mod', 'do-it', 1382476364.234531);
     expect(id).to.equal('web_1.example.org;*-my_mod-do_it-1382476364.234531');
     expect(id.split('-')).to.have.length(4);
-    expect(jobIdTime(id)).to.equal(1382476364.234531);
-    expect(jobIdTime('1382476364.234531-minion')).to.equal(1382476364.234531);
-    expect(jobIdTime('garbage')).to.equal(null);
+    expect(overlordJobIdTime(id)).to.equal(1382476364.234531);
+    expect(overlordJobIdTime('1382476364.234531-minion')).to.equal(1382476364.234531);
+    expect(overlordJobIdTime('garbage')).to.equal(null);
   });
 
   it('keeps records across store instances and lists them with their codes', () => {
     const now = Date.now() / 1000;
     const id = formatJobId('*', 'test', 'sleep', now);
-    new JobStore(dir).save({ id, spec: '*', module: 'test', method: 'sleep', created: now, code: JobCodes.PARTIAL, hosts: { a: { state: 'pending', minionJobId: '1-minion' } } });
-    const other = new JobStore(dir);
+    new OverlordJobStore(dir).save({ id, spec: '*', module: 'test', method: 'sleep', created: now, code: JobCodes.PARTIAL, hosts: { a: { state: 'pending', minionJobId: '1-minion' } } });
+    const other = new OverlordJobStore(dir);
     expect(other.load(id)?.hosts).to.deep.equal({ a: { state: 'pending', minionJobId: '1-minion' } });
     expect(other.list()).to.deep.equal([{ id, code: JobCodes.PARTIAL }]);
     expect(other.load('nosuch')).to.equal(null);
@@ -35,7 +35,7 @@ describe('overlord job store', () => {
 
   it('purges records older than an hour whenever it writes', async () => {
     let clock = 1_000_000;
-    const store = new JobStore(dir, () => clock);
+    const store = new OverlordJobStore(dir, () => clock);
     const old = formatJobId('*', 'test', 'ping', clock);
     store.save({ id: old, spec: '*', module: 'test', method: 'ping', created: clock, code: JobCodes.FINISHED, hosts: {} });
     clock += RETAIN_SECONDS - 1;
@@ -66,7 +66,7 @@ describe('overlord job store', () => {
 
   it('writes one JSON file per job under the store directory', async () => {
     const id = formatJobId('a/b', 'test', 'ping', Date.now() / 1000);
-    new JobStore(dir).save({ id, spec: 'a/b', module: 'test', method: 'ping', created: Date.now() / 1000, code: JobCodes.RUNNING, hosts: {} });
+    new OverlordJobStore(dir).save({ id, spec: 'a/b', module: 'test', method: 'ping', created: Date.now() / 1000, code: JobCodes.RUNNING, hosts: {} });
     const files = await fs.readdir(dir);
     expect(files).to.have.length(1);
     expect(JSON.parse(await fs.readFile(path.join(dir, files[0]!), 'utf8')).id).to.equal(id);

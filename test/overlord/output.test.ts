@@ -1,7 +1,7 @@
 // Output renderers: --json (jq-parseable, typed conversions), func's Python-repr and xmlrpc forms, the text form.
 import { expect } from 'chai';
 import { RemoteError } from '../../common/errors.js';
-import { FaultError } from '../../transport/xmlrpc/fault-error.js';
+import { FaultError } from '../../transport/xmlrpc/faults.js';
 import type { CallResults, HostOutcome } from '../../overlord/outcome.js';
 import { renderJson, renderResults, renderXmlrpc, toJsonValue } from '../../overlord/output.js';
 import { pyRepr } from '../../transport/python-repr.js';

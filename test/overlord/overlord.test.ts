@@ -5,7 +5,7 @@ import { silentLogger } from '../../common/log.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RemoteError } from '../../common/errors.js';
-import { FaultError } from '../../transport/xmlrpc/fault-error.js';
+import { FaultError } from '../../transport/xmlrpc/faults.js';
 import { loadCredentials } from '../../overlord/credentials.js';
 import { fanout } from '../../overlord/fanout.js';
 import { Overlord } from '../../overlord/overlord.js';

@@ -13,8 +13,7 @@ import {
 import { clientTlsOptions } from '../../common/tls.js';
 import type { CallOptions, CallRequest, TlsMaterial, TransportClient, WireValue } from '../types.js';
 import { decodeResponse, encodeCall, resolveLimits, type CodecLimits, type DecodedResponse } from './codec.js';
-import { FaultError } from './fault-error.js';
-import { wireToError } from './faults.js';
+import { FaultError, wireToError } from './faults.js';
 
 const gunzip = promisify(zlib.gunzip);
 const USER_AGENT = 'func-ts/0.1 (XML-RPC)';

@@ -1,15 +1,25 @@
 // XML-RPC's shape of func's error model (compat §1.5): a failure becomes a Fault or a REMOTE_ERROR list on the
-// serving side (certmaster: always a Fault), and a Fault / REMOTE_ERROR list becomes a RemoteError on the calling side.
+// serving side (certmaster: always a Fault), and a Fault (FaultError) / REMOTE_ERROR list becomes a RemoteError on the calling side.
 import {
-  AccessDeniedError, AclError, MarshalError, MethodNotFoundError, PayloadTooLargeError, ProtocolError,
+  AccessDeniedError, AclError, MarshalError, MethodNotFoundError, PayloadTooLargeError, ProtocolError, RemoteError,
 } from '../../common/errors.js';
 import {
-  errorFromFailure, failureFromList, failureOf, isRemoteErrorList, remoteErrorList,
+  codeOfRemoteType, errorFromFailure, failureFromList, failureOf, isRemoteErrorList, remoteErrorList,
 } from '../../common/remote-failure.js';
 import { pyString } from '../python-repr.js';
 import type { WireValue } from '../types.js';
 import type { DecodedResponse } from './codec.js';
-import { FaultError } from './fault-error.js';
+
+/**
+ * A Fault received from a peer: a RemoteError of remote type "xmlrpclib.Fault", message "Fault ‹code›: ‹text›",
+ * no trace, and our code when the fault names one of func's exceptions ("<class 'func.minion.codes.X'>:").
+ */
+export class FaultError extends RemoteError {
+  constructor(readonly faultCode: number, readonly faultString: string) {
+    const named = /^<(?:class|type) '([^']+)'>:/.exec(faultString)?.[1];
+    super('xmlrpclib.Fault', `Fault ${faultCode}: ${faultString}`, '', named === undefined ? undefined : codeOfRemoteType(named));
+  }
+}
 
 /** What an error becomes on the wire: a normal value (a REMOTE_ERROR list) or a Fault. */
 export type WireOutcome =

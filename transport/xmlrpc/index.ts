@@ -1,14 +1,13 @@
 // The XML-RPC transport as a TransportFactory (func's native wire: HTTPS with mutual TLS on port 51234) with
 // its own config keys, plus the codec, fault mapping, server and client for direct use (certmaster, certmaster-request).
 import { opt } from '../../common/config.js';
-import { defineTransport } from '../types.js';
+import { defineTransport } from '../registry.js';
 import { XmlRpcClient } from './client.js';
 import { funcErrorToWire } from './faults.js';
 import { XmlRpcServer } from './server.js';
 
 export * from './codec.js';
 export * from './faults.js';
-export * from './fault-error.js';
 export * from './server.js';
 export * from './client.js';
 
@@ -28,6 +27,9 @@ export const xmlrpcTransport = defineTransport({
     overlord: {
       listen_port: opt('int', XMLRPC_PORT),
     },
+  },
+  describeEndpoint(options) {
+    return `${options.listen_addr || '0.0.0.0'}:${options.listen_port}`;
   },
   createServer(init, handler) {
     return new XmlRpcServer({

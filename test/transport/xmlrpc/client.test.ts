@@ -5,7 +5,7 @@ import net from 'node:net';
 import {
   ConnectionError, PayloadTooLargeError, ProtocolError, RemoteError, TimeoutError,
 } from '../../../common/errors.js';
-import { FaultError } from '../../../transport/xmlrpc/fault-error.js';
+import { FaultError } from '../../../transport/xmlrpc/faults.js';
 import { XmlRpcClient, parseHostPort, xmlrpcCall } from '../../../transport/xmlrpc/client.js';
 import type { XmlRpcServer } from '../../../transport/xmlrpc/server.js';
 import { createTlsFixtures, type TlsFixtures } from '../../helpers/tls-fixtures.js';

@@ -6,7 +6,7 @@ import {
   JobError, MarshalError, MethodNotFoundError, ModuleError, ModuleNotFoundError, PayloadTooLargeError, ProtocolError,
   RemoteError, TimeoutError,
 } from '../../../common/errors.js';
-import { FaultError } from '../../../transport/xmlrpc/fault-error.js';
+import { FaultError } from '../../../transport/xmlrpc/faults.js';
 import {
   certmasterErrorToWire, funcErrorToWire, wireToError, type WireOutcome,
 } from '../../../transport/xmlrpc/faults.js';

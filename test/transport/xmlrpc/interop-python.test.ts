@@ -5,7 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ConnectionError, RemoteError } from '../../../common/errors.js';
-import { FaultError } from '../../../transport/xmlrpc/fault-error.js';
+import { FaultError } from '../../../transport/xmlrpc/faults.js';
 import type { WireValue } from '../../../transport/types.js';
 import { XmlRpcClient } from '../../../transport/xmlrpc/client.js';
 import { decodeCall, decodeResponse, encodeCall } from '../../../transport/xmlrpc/codec.js';

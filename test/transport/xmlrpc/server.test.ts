@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ConnectionError, RemoteError, TimeoutError } from '../../../common/errors.js';
-import { FaultError } from '../../../transport/xmlrpc/fault-error.js';
+import { FaultError } from '../../../transport/xmlrpc/faults.js';
 import type { WireStruct } from '../../../transport/types.js';
 import { XmlRpcClient } from '../../../transport/xmlrpc/client.js';
 import { decodeResponse, encodeCall } from '../../../transport/xmlrpc/codec.js';
