@@ -1,7 +1,7 @@
 // One side's link to the broker: connects to the configured URLs in turn (plain or amqps with the func key pair,
 // PLAIN or EXTERNAL login), runs the side's setup on every (re)connect, and after a loss reconnects by itself
 // with back-off (0.5 s doubling to 15 s) until closed.
-import amqp, { type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { BrokerUnavailableError } from '../../common/errors.js';
 import { silentLogger, type Logger } from '../../common/log.js';
 import type { TlsMaterial } from '../types.js';
@@ -111,6 +111,7 @@ export class BrokerLink {
 
   private async openNow(url: string, abandoned: () => boolean): Promise<void> {
     const secure = url.startsWith('amqps:');
+    const amqp = (await import('amqplib')).default; // loaded on first use: a funcd without AMQP never pays for it
     const conn = await amqp.connect(withHeartbeat(url), {
       noDelay: true, timeout: 5000,
       clientProperties: { connection_name: this.opts.connectionName },

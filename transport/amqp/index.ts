@@ -1,6 +1,6 @@
 // The AMQP transport as a TransportFactory (docs/amqp-protocol.md): func over a RabbitMQ broker, signed messages,
 // live progress and broadcast; plus the pieces for direct use (peers, func-amqp-setup, tests).
-import { defineTransport } from '../types.js';
+import { defineTransport } from '../registry.js';
 import { AmqpClient } from './client.js';
 import { AmqpServer } from './server.js';
 import { AmqpMinionSchema, AmqpOverlordSchema } from './settings.js';

@@ -4,7 +4,6 @@
 import crypto, { X509Certificate, type KeyObject } from 'node:crypto';
 import { CertificateNotSignedError, CertificateRevokedError, ConfigError } from '../../common/errors.js';
 import { peerIdentity } from '../../common/tls.js';
-import { x509 } from '../../common/x509.js';
 import type { PeerIdentity } from '../types.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
 
@@ -152,9 +151,10 @@ async function revokedSerials(crlPem: string, caPem: string): Promise<Set<string
   const out = new Set<string>();
   const blocks = crlPem.match(/-----BEGIN (?:X509 )?CRL-----[\s\S]+?-----END (?:X509 )?CRL-----/g) ?? [];
   if (blocks.length === 0) throw new ConfigError('AMQP: the CRL holds no "BEGIN X509 CRL" block');
+  const { x509 } = await import('../../common/x509.js'); // the X.509 library loads only when there is a CRL
   const ca = new x509.X509Certificate(caPem);
   for (const block of blocks) {
-    let crl: x509.X509Crl;
+    let crl: InstanceType<typeof x509.X509Crl>;
     try { crl = new x509.X509Crl(block.replace(/-----(BEGIN|END) X509 CRL-----/g, '-----$1 CRL-----')); } catch (err) {
       throw new ConfigError(`AMQP: cannot read the CRL: ${(err as Error).message}`, { cause: err });
     }
