@@ -17,8 +17,10 @@ import { Overlord } from '../overlord/overlord.js';
 import { amqpTransport } from '../transport/amqp/index.js';
 import { CACHE_DIR, prepareFleet, writeSizeGroups, type BenchFleet } from './fanout-fleet.js';
 import { timeTlsFloor } from './fanout-tls-floor.js';
+import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
 
-const URL_ = process.env.FUNC_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
+/** the broker: FUNC_BENCH_AMQP_URL, else a node of the benchmark's own on port 5682 (see private-broker.ts) */
+let URL_ = process.env.FUNC_BENCH_AMQP_URL ?? '';
 const DURATION_MS = 3000;
 const IN_FLIGHT = [1, 64] as const;
 const SIZES = [100, 1000] as const;
@@ -151,11 +153,17 @@ async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
   log(`starting ${fleet.minions.length} minions (XML-RPC and AMQP) in ${fleet.minions.length / PER_PROCESS} processes`);
   const hosts: Host[] = [];
   try {
+    const lists: string[] = [];
     for (let i = 0; i < fleet.minions.length; i += PER_PROCESS) {
       const list = path.join(CACHE_DIR, `amqp-host-${i / PER_PROCESS}.json`);
       await fs.writeFile(list, JSON.stringify(fleet.minions.slice(i, i + PER_PROCESS)));
-      hosts.push(await startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'xmlrpc, amqp' }));
+      lists.push(list);
     }
+    const started = await Promise.allSettled(lists.map((list) => startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'xmlrpc, amqp' })));
+    for (const s of started) if (s.status === 'fulfilled') hosts.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    log(`  minions ready`);
     await timeCold(fleet, 1000, 'amqp', prefix); // warm the minions' code paths once, for both transports alike
     await timeCold(fleet, 1000, 'xmlrpc', prefix);
     const out: FanoutTime[] = [];
@@ -173,6 +181,20 @@ async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
 
 async function main(): Promise<void> {
   const fleet = await prepareFleet(1000, log);
+  let broker: PrivateBroker | null = null;
+  if (!URL_) {
+    log('starting a RabbitMQ node of our own on 127.0.0.1:5682');
+    broker = await startPrivateBroker('func-bench-amqp', 5682);
+    URL_ = broker.url;
+  }
+  try {
+    await runAll(fleet);
+  } finally {
+    await broker?.stop();
+  }
+}
+
+async function runAll(fleet: BenchFleet): Promise<void> {
   log('test.ping round trips');
   const rates = [...await rawRates(), ...await ourRates(fleet)];
   const ratio = (k: number): number => rates.find((r) => r.caller.startsWith('func') && r.inFlight === k)!.perSecond
