@@ -1,5 +1,6 @@
-// The one error hierarchy of the project: FuncError with a stable code, grouped by who raises it.
-// What a remote peer sees of them (func's type/value/trace triple) is common/remote-failure.ts.
+// The project's error classes: FuncError and one subclass per stable code (ErrorCodes, catalogued in docs/errors.md),
+// grouped by who raises them. What a remote peer sees of them (func's type/value/trace triple) is
+// common/remote-failure.ts; each transport maps that to its own wire.
 
 export const ErrorCodes = {
   CONFIG: 'FUNC_ERR_CONFIG',

@@ -87,8 +87,8 @@ export class TransportSupervisor {
     const retryAt = new Date(Date.now() + delay).toISOString();
     const why = err instanceof FuncError || err instanceof Error ? describe(err) : String(err);
     this.record(item, { ...item.server.status(), state: 'retrying', error: why }, retryAt);
+    // kept referenced: a minion whose only transport waits for its broker must stay up (stop() clears it)
     item.timer = setTimeout(() => void this.attempt(item, false), delay);
-    item.timer.unref();
   }
 
   private record(item: Supervised, status: TransportServerStatus, retryAt?: string): void {

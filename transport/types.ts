@@ -63,6 +63,13 @@ export interface CallContext {
  */
 export type CallHandler = (request: CallRequest, ctx: CallContext) => Promise<WireValue>;
 
+/**
+ * An early check a transport may make as soon as it knows the method name and the caller, before it reads the
+ * params (so a refused caller cannot make the server hold a large body): throws a FuncError to refuse the call.
+ * The handler makes the same decision again, so a transport that cannot check early loses nothing.
+ */
+export type CallScreen = (method: string, peer: PeerIdentity) => void;
+
 export interface ListenAddress { host: string; port: number }
 
 /** Lifecycle of one transport server inside a minion, as `funcd --info` and func.log show it. */
@@ -93,6 +100,8 @@ export interface ServerInit<O> {
    * 'serving'); the daemon logs it and shows it in `funcd --info`.
    */
   readonly reportState: (status: TransportServerStatus) => void;
+  /** the minion's early ACL check, for transports that can refuse a call before reading its params */
+  readonly screen?: CallScreen;
 }
 
 /**
@@ -173,6 +182,17 @@ export interface TransportClient {
   close(): Promise<void>;
 }
 
+/**
+ * Keeps a client's TLS sessions beyond the process (the overlord keeps them on disk), so the next run resumes
+ * instead of doing a full handshake. The store decides whether a saved session may still be used.
+ */
+export interface TlsSessionStore {
+  /** a saved session for host:port that may be resumed, or undefined */
+  get(host: string, port: number): Buffer | undefined;
+  /** a new session (ticket) from host:port, with the DER certificate the server presented in the full handshake */
+  save(host: string, port: number, session: Buffer, peerCertificate: Buffer | undefined): void;
+}
+
 /** What the overlord gives a transport client. */
 export interface ClientInit<O> {
   /** this transport's own settings, typed by its `settings.overlord` schema, read from overlord.conf [main] */
@@ -182,6 +202,8 @@ export interface ClientInit<O> {
   /** require each minion's identity to name the host called (default true) */
   readonly verifyHostName: boolean;
   readonly log: Logger;
+  /** TLS sessions kept across processes (transports without TLS sessions ignore it) */
+  readonly tlsSessions?: TlsSessionStore;
 }
 
 // ---------------------------------------------------------------------------------------------- factory

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { readMinionConf } from '../../common/config-files.js';
 import { FuncPaths, rooted } from '../../common/paths.js';
 import '../../transport/index.js';
+import { pyRepr } from '../../transport/python-repr.js';
 import { getTransport } from '../../transport/registry.js';
 import { minionSettings } from '../../transport/settings.js';
 import { TRANSPORT_STATES_FILE, transportStateLines } from '../transport-states.js';
@@ -27,9 +28,6 @@ export async function listModulesText(root: string, configFile?: string): Promis
   return `${moduleLines(registry).join('\n')}\n`;
 }
 
-function pythonList(items: readonly string[]): string {
-  return `[${items.map((i) => `'${i}'`).join(', ')}]`;
-}
 
 /** The identity lines of a certificate file, or why they cannot be shown. */
 function certLines(certFile: string | null): string[] {
@@ -54,7 +52,7 @@ function aclLines(aclDir: string, caFile: string, overrides: boolean): string[] 
   } catch (err) {
     return ['acls:', `\tERROR: ${(err as Error).message}`];
   }
-  return ['acls:', ...[...acl.table()].map(([host, methods]) => `\t${host} : ${pythonList(methods)}`)];
+  return ['acls:', ...[...acl.table()].map(([host, methods]) => `\t${host} : ${pyRepr([...methods])}`)];
 }
 
 /** "server listen addr" (func's line: the first transport that names an endpoint) and each transport with its settings. */
