@@ -1,6 +1,6 @@
-// A RabbitMQ node of the benchmarks' own (own node name, ports and directory, a high file-descriptor limit), so
-// a thousand minion connections and queues never starve the shared broker on 5672. Stopped at the end; the
-// shared epmd is left alone.
+// RabbitMQ nodes of the benchmarks' own (own node name, ports and directory, the hard file-descriptor limit), so
+// a thousand minion connections and queues never starve the shared broker on 5672, and a cluster can be made and
+// broken without touching it. Stopped at the end; the shared epmd is left alone.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -17,12 +17,16 @@ export interface PrivateBroker {
   stop(): Promise<void>;
 }
 
-/** Starts a node `name`@localhost on `port` (dist port `port` + 20000); resolves once it accepts connections. */
-export async function startPrivateBroker(name: string, port: number, extraConf = ''): Promise<PrivateBroker> {
+/**
+ * Starts a node `name`@localhost on `port` (dist port `port` + 20000); resolves once it accepts connections.
+ * Nodes meant to form a cluster are given the same Erlang `cookie`.
+ */
+export async function startPrivateBroker(name: string, port: number, options: { extraConf?: string; cookie?: string } = {}): Promise<PrivateBroker> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `func-${name}-`));
   const node = `${name}@localhost`;
   await fs.mkdir(path.join(dir, 'home'), { recursive: true });
-  await fs.writeFile(path.join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users.guest = true\n${extraConf}`);
+  if (options.cookie) await fs.writeFile(path.join(dir, 'home', '.erlang.cookie'), options.cookie, { mode: 0o400 });
+  await fs.writeFile(path.join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users.guest = true\n${options.extraConf ?? ''}`);
   await fs.writeFile(path.join(dir, 'enabled_plugins'), '[].\n');
   const env = {
     ...process.env, HOME: path.join(dir, 'home'), RABBITMQ_MNESIA_BASE: path.join(dir, 'mnesia'), RABBITMQ_LOG_BASE: path.join(dir, 'log'),
