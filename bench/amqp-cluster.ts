@@ -104,10 +104,11 @@ async function main(): Promise<void> {
       }
     }
     await chaos;
-    report(samples, leader.node);
+    const phases = report(samples, leader.node);
     const dir = path.join(top, 'bench/results');
     await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(path.join(dir, 'amqp-cluster.json'), `${JSON.stringify({ when: new Date().toISOString(), cpus: os.cpus().length, leader: leader.node, stopAtMs: STOP_AT_MS, startAtMs: START_AT_MS, samples }, null, 1)}\n`);
+    const doc = { when: new Date().toISOString(), cpus: os.cpus().length, leader: leader.node, stopAtMs: STOP_AT_MS, startAtMs: START_AT_MS, phases, failures: samples.filter((x) => x.status !== 'ok') };
+    await fs.writeFile(path.join(dir, 'amqp-cluster.json'), `${JSON.stringify(doc, null, 2)}\n`);
   } finally {
     await client?.close();
     if (host) { host.kill('SIGTERM'); await new Promise((r) => (host!.exitCode !== null ? r(null) : host!.once('exit', r))); }
@@ -115,7 +116,11 @@ async function main(): Promise<void> {
   }
 }
 
-function report(samples: Sample[], leader: string): void {
+interface Phase { phase: string; calls: number; ok: number; timeouts: number; errors: number; slowestMs: number }
+
+/** Prints and returns what callers saw before, during and after the outage. */
+function report(samples: Sample[], leader: string): Phase[] {
+  const out: Phase[] = [];
   const phases: Array<[string, (s: Sample) => boolean]> = [
     ['before the stop', (s) => s.at < STOP_AT_MS],
     [`while ${leader} was down`, (s) => s.at >= STOP_AT_MS && s.at < START_AT_MS],
@@ -127,7 +132,9 @@ function report(samples: Sample[], leader: string): void {
     const slowest = ss.reduce((m, s) => Math.max(m, s.ms), 0);
     log(`  ${what}: ${ss.length} calls, ${count('ok')} ok, ${count('timeout')} timeouts, ${count('error')} errors; slowest ${slowest} ms`);
     for (const e of ss.filter((s) => s.status !== 'ok').slice(0, 3)) log(`    ${e.host} at ${(e.at / 1000).toFixed(1)} s: ${e.status} ${e.error ?? ''}`);
+    out.push({ phase: what, calls: ss.length, ok: count('ok'), timeouts: count('timeout'), errors: count('error'), slowestMs: slowest });
   }
+  return out;
 }
 
 main().catch((err: unknown) => {
