@@ -125,7 +125,7 @@ async function deleteQueues(queues: string[]): Promise<void> {
   await conn.close().catch(() => {});
 }
 
-interface FanoutTime { caller: string; n: number; seconds: number[]; median: number; ok: number }
+interface FanoutTime { caller: string; n: number; seconds: number[]; median: number; ok: number; callerCpuUsPerHost?: number; minionCpuUsPerHost?: number }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -138,12 +138,23 @@ async function timeCold(fleet: BenchFleet, n: number, transport: 'amqp' | 'xmlrp
   return [seconds, [...results.values()].filter((r) => r.status === 'ok' && r.value === 1).length];
 }
 
-async function measureFanout(caller: string, n: number, timer: () => Promise<[number, number]>): Promise<FanoutTime> {
+/** Times REPS cold fan-outs; with `hosts`, also the CPU each side spent per answering host. */
+async function measureFanout(caller: string, n: number, timer: () => Promise<[number, number]>, hosts: Host[] = []): Promise<FanoutTime> {
   const seconds: number[] = [];
   let ok = 0;
+  const cpu0 = process.cpuUsage();
+  const minions0 = await Promise.all(hosts.map((h) => h.cpu()));
   for (let i = 0; i < REPS; i++) { const [s, good] = await timer(); seconds.push(s); ok = good; }
-  const t = { caller, n, seconds, median: median(seconds), ok };
-  log(`  ${caller.padEnd(28)} N=${String(n).padStart(4)}: median ${t.median.toFixed(3)} s (${ok}/${n} ok; runs ${seconds.map((x) => x.toFixed(3)).join(', ')})`);
+  const t: FanoutTime = { caller, n, seconds, median: median(seconds), ok };
+  let cpuNote = '';
+  if (hosts.length > 0) {
+    const c = process.cpuUsage(cpu0);
+    const minions1 = await Promise.all(hosts.map((h) => h.cpu()));
+    t.callerCpuUsPerHost = (c.user + c.system) / (REPS * n);
+    t.minionCpuUsPerHost = minions1.reduce((a, x, i) => a + x - minions0[i]!, 0) / (REPS * n);
+    cpuNote = `; CPU per host: caller ${t.callerCpuUsPerHost.toFixed(0)} µs, minions ${t.minionCpuUsPerHost.toFixed(0)} µs`;
+  }
+  log(`  ${caller.padEnd(28)} N=${String(n).padStart(4)}: median ${t.median.toFixed(3)} s (${ok}/${n} ok; runs ${seconds.map((x) => x.toFixed(3)).join(', ')})${cpuNote}`);
   return t;
 }
 
@@ -169,8 +180,8 @@ async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
     const out: FanoutTime[] = [];
     for (const n of SIZES) {
       out.push(await measureFanout('tls handshakes only', n, () => timeTlsFloor(fleet.caRoot, fleet.minions.slice(0, n).map((m) => m.name))));
-      out.push(await measureFanout('xml-rpc cold (api)', n, () => timeCold(fleet, n, 'xmlrpc', prefix)));
-      out.push(await measureFanout('amqp broadcast cold (api)', n, () => timeCold(fleet, n, 'amqp', prefix)));
+      out.push(await measureFanout('xml-rpc cold (api)', n, () => timeCold(fleet, n, 'xmlrpc', prefix), hosts));
+      out.push(await measureFanout('amqp broadcast cold (api)', n, () => timeCold(fleet, n, 'amqp', prefix), hosts));
     }
     return out;
   } finally {
