@@ -15,7 +15,7 @@ import { Topology } from './naming.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
 import { RequestJournal } from './request-journal.js';
 import { checkCommon, type AmqpCommon, type AmqpMinionSchema } from './settings.js';
-import { MessageSigner, SignatureVerifier, checkFreshness } from './signing.js';
+import { MessageSigner, SignatureVerifier, checkFreshness, type VerifiedSigner } from './signing.js';
 
 export type AmqpMinionSettings = ConfigOf<typeof AmqpMinionSchema>;
 
@@ -141,7 +141,7 @@ export class AmqpServer implements TransportServer {
    * The checks of docs/amqp-protocol.md §5 and §7, in order; throws MessageRejectedError. A broadcast that does
    * not name this minion gives null before its signature is checked (it is ignored, so that costs nothing).
    */
-  private check(msg: ConsumeMessage): { request: RequestEnvelope; peer: ReturnType<SignatureVerifier['verify']> } | null {
+  private check(msg: ConsumeMessage): { request: RequestEnvelope; peer: VerifiedSigner } | null {
     if (msg.properties.contentType !== CONTENT_TYPE) {
       throw new MessageRejectedError(RejectReasons.CONTENT_TYPE, `content type ${JSON.stringify(msg.properties.contentType ?? null)}, expected ${CONTENT_TYPE}`);
     }
@@ -162,7 +162,7 @@ export class AmqpServer implements TransportServer {
   }
 
   /** The journal decides: run it (recorded before the ack), answer again, drop a duplicate, or refuse a reused id. */
-  private take(sub: Channel, msg: ConsumeMessage, req: RequestEnvelope, peer: ReturnType<SignatureVerifier['verify']>): void {
+  private take(sub: Channel, msg: ConsumeMessage, req: RequestEnvelope, peer: VerifiedSigner): void {
     const journal = this.journal!;
     const digest = createHash('sha256').update(msg.content).digest('hex');
     const seen = journal.lookup(req.id);
@@ -184,14 +184,14 @@ export class AmqpServer implements TransportServer {
     sub.ack(msg);
   }
 
-  private async run(req: RequestEnvelope, identity: ReturnType<SignatureVerifier['verify']>): Promise<void> {
+  private async run(req: RequestEnvelope, signer: VerifiedSigner): Promise<void> {
     const ac = new AbortController();
     this.running.set(req.id, ac);
     let seq = 0;
     const onProgress = (event: ProgressEvent): void => { this.progress(req, ++seq, event); };
     let reply: Envelope;
     try {
-      const value = await this.handler({ method: req.method, params: req.params }, { peer: { ...identity, address: 'amqp' }, signal: ac.signal, onProgress });
+      const value = await this.handler({ method: req.method, params: req.params }, { peer: { ...signer.identity, address: 'amqp' }, signal: ac.signal, onProgress });
       reply = { kind: 'response', id: req.id, host: this.name, sent: Date.now(), value };
     } catch (err) {
       reply = { kind: 'command-complete', id: req.id, host: this.name, sent: Date.now(), error: failureOf(err) };

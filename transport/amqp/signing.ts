@@ -46,7 +46,23 @@ export class MessageSigner {
 /** The trust anchor of a verifier: the CA certificate and its CRL (PEM). */
 export interface TrustMaterial { ca: string; crl?: string | undefined }
 
-interface KnownSigner { identity: Omit<PeerIdentity, 'address'>; key: KeyObject; notBefore: number; notAfter: number }
+/**
+ * A certificate that passed the checks: its CN at once, its full identity (OpenSSL subject hash for the ACL key)
+ * computed on first use only — a minion needs it for every caller, an overlord never does.
+ */
+export class VerifiedSigner {
+  private full: Omit<PeerIdentity, 'address'> | undefined;
+  constructor(readonly cn: string, readonly key: KeyObject, readonly notBefore: number, readonly notAfter: number, private readonly raw: Buffer) {}
+
+  /** CN, subject hash, ACL key and fingerprint, as over TLS. */
+  get identity(): Omit<PeerIdentity, 'address'> {
+    if (this.full === undefined) {
+      const { address: _, ...id } = peerIdentity({ raw: this.raw }, '');
+      this.full = id;
+    }
+    return this.full;
+  }
+}
 
 /** How long a message may be valid, and how far clocks may disagree. */
 export interface FreshnessRules { maxSkewMs: number; maxLifetimeMs: number }
@@ -56,7 +72,7 @@ export const DEFAULT_FRESHNESS: Readonly<FreshnessRules> = Object.freeze({ maxSk
 export class SignatureVerifier {
   private ca!: X509Certificate;
   private revoked = new Set<string>();
-  private readonly known = new Map<string, KnownSigner>();
+  private readonly known = new Map<string, VerifiedSigner>();
 
   private constructor(private readonly cacheSize: number) {}
 
@@ -80,10 +96,10 @@ export class SignatureVerifier {
   }
 
   /**
-   * The identity of the signer of `body`, after checking certificate (chain, validity, CRL) and signature.
+   * The signer of `body`, after checking certificate (chain, validity, CRL) and signature.
    * Throws MessageRejectedError with reason unsigned, untrusted-certificate, revoked-certificate or bad-signature.
    */
-  verify(body: Uint8Array, headers: Record<string, unknown> | undefined, now = Date.now()): Omit<PeerIdentity, 'address'> {
+  verify(body: Uint8Array, headers: Record<string, unknown> | undefined, now = Date.now()): VerifiedSigner {
     const sig = headers?.[SignatureHeaders.SIGNATURE];
     const cert = headers?.[SignatureHeaders.CERT];
     if (typeof sig !== 'string' || typeof cert !== 'string' || sig === '' || cert === '') {
@@ -94,11 +110,11 @@ export class SignatureVerifier {
     try {
       good = crypto.verify('sha256', body, { key: signer.key, dsaEncoding: 'der' }, Buffer.from(sig, 'base64'));
     } catch { /* a malformed signature is a bad one */ }
-    if (!good) throw new MessageRejectedError(RejectReasons.SIGNATURE, `the signature of ${signer.identity.cn} does not match the body`);
-    return signer.identity;
+    if (!good) throw new MessageRejectedError(RejectReasons.SIGNATURE, `the signature of ${signer.cn} does not match the body`);
+    return signer;
   }
 
-  private signer(certB64: string, now: number): KnownSigner {
+  private signer(certB64: string, now: number): VerifiedSigner {
     let s = this.known.get(certB64);
     if (s === undefined) {
       s = this.check(certB64);
@@ -106,28 +122,28 @@ export class SignatureVerifier {
       this.known.set(certB64, s);
     }
     if (now < s.notBefore || now > s.notAfter) {
-      throw new MessageRejectedError(RejectReasons.UNTRUSTED, `the certificate of ${s.identity.cn} is not valid now`,
-        { cause: new CertificateNotSignedError(`certificate of ${s.identity.cn} is outside its validity period`) });
+      throw new MessageRejectedError(RejectReasons.UNTRUSTED, `the certificate of ${s.cn} is not valid now`,
+        { cause: new CertificateNotSignedError(`certificate of ${s.cn} is outside its validity period`) });
     }
     return s;
   }
 
   /** First sight of a certificate: parse, chain to the CA, CRL. */
-  private check(certB64: string): KnownSigner {
+  private check(certB64: string): VerifiedSigner {
     let cert: X509Certificate;
     try { cert = new X509Certificate(Buffer.from(certB64, 'base64')); } catch (err) {
       throw new MessageRejectedError(RejectReasons.UNTRUSTED, `the ${SignatureHeaders.CERT} header is not a DER certificate`, { cause: err });
     }
-    const { address: _, ...identity } = peerIdentity({ raw: cert.raw }, '');
+    const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '';
     if (!cert.checkIssued(this.ca) || !cert.verify(this.ca.publicKey)) {
-      throw new MessageRejectedError(RejectReasons.UNTRUSTED, `the certificate of ${identity.cn} is not signed by this CA`,
-        { cause: new CertificateNotSignedError(`certificate of ${identity.cn} (${identity.fingerprint256}) is not signed by ${this.ca.subject.replace(/\n/g, ', ')}`) });
+      throw new MessageRejectedError(RejectReasons.UNTRUSTED, `the certificate of ${cn} is not signed by this CA`,
+        { cause: new CertificateNotSignedError(`certificate of ${cn} (${cert.fingerprint256}) is not signed by ${this.ca.subject.replace(/\n/g, ', ')}`) });
     }
     if (this.revoked.has(normalSerial(cert.serialNumber))) {
-      throw new MessageRejectedError(RejectReasons.REVOKED, `the certificate of ${identity.cn} is revoked`,
-        { cause: new CertificateRevokedError(`certificate of ${identity.cn} (serial ${cert.serialNumber}) is revoked`) });
+      throw new MessageRejectedError(RejectReasons.REVOKED, `the certificate of ${cn} is revoked`,
+        { cause: new CertificateRevokedError(`certificate of ${cn} (serial ${cert.serialNumber}) is revoked`) });
     }
-    return { identity, key: cert.publicKey, notBefore: Date.parse(cert.validFrom), notAfter: Date.parse(cert.validTo) };
+    return new VerifiedSigner(cn, cert.publicKey, Date.parse(cert.validFrom), Date.parse(cert.validTo), cert.raw);
   }
 }
 

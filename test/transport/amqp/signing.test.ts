@@ -38,7 +38,7 @@ describe('transport/amqp/signing', function () {
     const v = await SignatureVerifier.create({ ca: ca.caCertPem });
     const body = Buffer.from('{"v":1}');
     expect(v.verify(body, ec.sign(body)).cn).to.equal('ec-host');
-    expect(v.verify(body, rsa.sign(body)).key).to.equal(rsa.identity.key);
+    expect(v.verify(body, rsa.sign(body)).identity.key).to.equal(rsa.identity.key);
   });
 
   it('refuses a tampered body, a missing signature and a signature by another certificate', async () => {
