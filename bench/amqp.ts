@@ -25,6 +25,8 @@ const DURATION_MS = 3000;
 const IN_FLIGHT = [1, 64] as const;
 const SIZES = [100, 1000] as const;
 const PER_PROCESS = 250;
+/** the XML-RPC port of this benchmark's minions (not bench/fanout's 51234, so the two can run at once) */
+const XMLRPC_PORT = 51334;
 const REPS = 3;
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (s: string): void => { process.stderr.write(`${s}\n`); };
@@ -131,7 +133,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 async function timeCold(fleet: BenchFleet, n: number, transport: 'amqp' | 'xmlrpc', prefix: string): Promise<[number, number]> {
   const started = performance.now();
-  const o = new Overlord(`@n${n}`, { root: fleet.caRoot, timeout: 60, transport, settings: { amqp_prefix: prefix, amqp_url: URL_ } });
+  const o = new Overlord(`@n${n}`, { root: fleet.caRoot, timeout: 60, transport, settings: { amqp_prefix: prefix, amqp_url: URL_, listen_port: String(XMLRPC_PORT) } });
   const results = await o.call('test', 'ping');
   const seconds = (performance.now() - started) / 1000;
   await o.close();
@@ -170,7 +172,7 @@ async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
       await fs.writeFile(list, JSON.stringify(fleet.minions.slice(i, i + PER_PROCESS)));
       lists.push(list);
     }
-    const started = await Promise.allSettled(lists.map((list) => startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'xmlrpc, amqp' })));
+    const started = await Promise.allSettled(lists.map((list) => startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'xmlrpc, amqp', port: String(XMLRPC_PORT) })));
     for (const s of started) if (s.status === 'fulfilled') hosts.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -179,7 +181,7 @@ async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
     await timeCold(fleet, 1000, 'xmlrpc', prefix);
     const out: FanoutTime[] = [];
     for (const n of SIZES) {
-      out.push(await measureFanout('tls handshakes only', n, () => timeTlsFloor(fleet.caRoot, fleet.minions.slice(0, n).map((m) => m.name))));
+      out.push(await measureFanout('tls handshakes only', n, () => timeTlsFloor(fleet.caRoot, fleet.minions.slice(0, n).map((m) => m.name), XMLRPC_PORT)));
       out.push(await measureFanout('xml-rpc cold (api)', n, () => timeCold(fleet, n, 'xmlrpc', prefix), hosts));
       out.push(await measureFanout('amqp broadcast cold (api)', n, () => timeCold(fleet, n, 'amqp', prefix), hosts));
     }
