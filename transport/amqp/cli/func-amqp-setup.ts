@@ -27,8 +27,8 @@ function account(spec: string): BrokerAccount {
 
 export async function main(argv: string[]): Promise<void> {
   const args = await yargs(argv).scriptName(PROG)
-    .usage(`$0 [options]\n\nCreates (or updates) the vhost, exchanges, minion queues and broker users func needs on RabbitMQ.\n`
-      + 'Each minion user may read only its own queue and publish only replies; each overlord user may publish requests\n'
+    .usage('$0 [options]\n\nCreates (or updates) the vhost, exchanges, minion queues and broker users func needs on RabbitMQ. '
+      + 'Each minion user may read only its own queue and publish only replies; each overlord user may publish requests '
       + 'and consume its own reply queues. Prints "<role> <name> <amqp_url>" for every user (the URLs hold passwords).')
     .option('vhost', { type: 'string', default: 'func', describe: 'virtual host to create and use' })
     .option('prefix', { type: 'string', default: DEFAULT_PREFIX, describe: 'name prefix of exchanges and queues (amqp_prefix)' })
