@@ -176,4 +176,6 @@ function field<T>(data: Record<string, unknown>, key: string, ok: (v: unknown) =
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is string => typeof v === 'string' && ID.test(v);
 const isTime = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
-const isHost = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && Buffer.byteLength(v) <= MAX_HOST_BYTES;
+// a UTF-16 length within the limit/3 cannot exceed it in UTF-8; only longer names are measured
+const isHost = (v: unknown): v is string => typeof v === 'string' && v.length > 0
+  && (v.length * 3 <= MAX_HOST_BYTES || Buffer.byteLength(v) <= MAX_HOST_BYTES);

@@ -155,7 +155,7 @@ export class AmqpServer implements TransportServer {
       throw MessageRejectedError.from(err instanceof PayloadTooLargeError ? RejectReasons.OVERSIZE : RejectReasons.FORMAT, err as Error);
     }
     if (env.kind !== 'request') throw new MessageRejectedError(RejectReasons.UNEXPECTED, `a ${env.kind} in a minion queue`);
-    if (env.targets !== null && !env.targets.some((t) => t.toLowerCase() === this.name)) return null;
+    if (env.targets !== null && !env.targets.some((t) => t === this.name || (t.length === this.name.length && t.toLowerCase() === this.name))) return null;
     const peer = this.verifier!.verify(msg.content, msg.properties.headers);
     checkFreshness(env.sent, env.expires);
     return { request: env, peer };
