@@ -63,7 +63,7 @@ describe('npm package', function () {
     const deps = await fs.readdir(path.join(installed, 'node_modules'));
     for (const dev of ['mocha', 'typescript', 'esbuild', 'chai', '@types']) expect(deps, dev).not.to.include(dev);
     expect(deps).to.include('yargs');
-    for (const cmd of ['func', 'funcd', 'certmaster', 'certmaster-ca', 'certmaster-request', 'func-transmit']) {
+    for (const cmd of ['func', 'funcd', 'certmaster', 'certmaster-ca', 'certmaster-request', 'func-transmit', 'func-amqp-setup']) {
       const { stdout } = await run(path.join(prefix, 'bin', cmd), ['--help']);
       expect(stdout, cmd).to.match(/Options:/);
     }
