@@ -60,3 +60,15 @@ export async function processesWithEnv(mark: string): Promise<number[]> {
   }
   return found;
 }
+
+/** Builds the binary RPM of a tiny spec with `rpmbuild -bb` into `dir`; resolves with its path. */
+export async function makeRpm(dir: string, spec: TinySpec): Promise<string> {
+  const srpm = await makeSrpm(dir, spec);
+  const top = path.join(path.dirname(srpm), '..', 'rebuild');
+  const { stdout } = await run('rpmbuild', ['--rebuild', '--define', `_topdir ${top}`, '--define', `_tmppath ${top}/tmp`, srpm]);
+  const m = /Wrote: (\S+\.noarch\.rpm)/.exec(stdout);
+  if (!m) throw new Error(`rpmbuild --rebuild wrote no RPM:\n${stdout}`);
+  const out = path.join(dir, path.basename(m[1]!));
+  await fs.rename(m[1]!, out);
+  return out;
+}
