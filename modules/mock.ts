@@ -78,7 +78,9 @@ export default defineModule({
       args: [buildId, optional(fromString(arg.int('log_offset', 'Byte offset in build.log to read from (-1: no log text)', { min: -1 })), -1)],
       example: 'func builder1 call mock status 1733200000.123456-builder1 0',
       async run([id, offset], ctx) {
-        const r = await existing(ctx, checkBuildId(id, 'mock.status'), 'mock.status');
+        checkBuildId(id, 'mock.status');
+        if (await startingJob(ctx, id)) return { ok: false, state: 'starting', build_id: id, job_id: id };
+        const r = await existing(ctx, id, 'mock.status');
         const live = await reconcile(ctx, r);
         const text = await fs.readFile(live.log, 'utf8').catch(() => '');
         const result = buildResult(live, lastLines(text, LOG_TAIL_LINES));
@@ -90,7 +92,9 @@ export default defineModule({
       args: [buildId],
       example: 'func builder1 call mock cancel 1733200000.123456-builder1',
       async run([id], ctx) {
-        const r = await existing(ctx, checkBuildId(id, 'mock.cancel'), 'mock.cancel');
+        checkBuildId(id, 'mock.cancel');
+        if (await startingJob(ctx, id)) return ctx.jobs.cancel(id);
+        const r = await existing(ctx, id, 'mock.cancel');
         if (r.state !== 'running') return false;
         await records(ctx).write({ ...r, state: 'cancelled', finished: Date.now() / 1000 });
         if (r.job_id !== null) await ctx.jobs.cancel(r.job_id).catch(() => false);
@@ -113,17 +117,26 @@ async function existing(ctx: ModuleContext, id: string, what: string): Promise<B
   return r;
 }
 
+/** True when `id` is an async job still running here that has not recorded its build yet. */
+async function startingJob(ctx: ModuleContext, id: string): Promise<boolean> {
+  if (await records(ctx).read(id) !== null) return false;
+  const [code] = await ctx.jobs.status(id).catch(() => [2] as const);
+  return code === 0;
+}
+
 /** A record that says running although nothing of the build is left (its job was killed) is reported as lost. */
 async function reconcile(ctx: ModuleContext, r: BuildRecord): Promise<BuildRecord> {
   if (r.state !== 'running') return r;
+  let why: BuildRecord['state'] = 'lost';
   if (r.job_id !== null) {
-    const [code] = await ctx.jobs.status(r.job_id).catch(() => [2] as const);
+    const [code, data] = await ctx.jobs.status(r.job_id).catch(() => [2, null] as const);
     if (code === 0) return r;
+    if (JSON.stringify(data).includes('job cancelled')) why = 'cancelled';
   } else if (r.pid === null || markedProcesses(buildMark(r.build_id), r.pid).length > 0) {
     return r;
   }
   const again = await records(ctx).read(r.build_id);
-  return again && again.state !== 'running' ? again : { ...r, state: 'lost' };
+  return again && again.state !== 'running' ? again : { ...r, state: why };
 }
 
 /** The log from a byte offset up to the last complete line (at most MAX_LOG_CHUNK bytes), and the next offset. */

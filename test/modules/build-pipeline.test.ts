@@ -1,0 +1,159 @@
+// The build pipeline end to end against real funcd processes, once per registered transport: a tiny spec →
+// `rpmbuild -bs` → copyfile to a builder → mock.build → getfile + `rpm -qp` → copyfile to the repository host →
+// createrepo.add → dnf reads the generated .repo file → webpage.update names it (checked in headless Chromium).
+// Also over the wire: a failing build, timeout and cancel with nothing left running, concurrent createrepo.update, refusals.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { fetchFile, sendFile } from '../../overlord/index.js';
+import { Overlord } from '../../overlord/overlord.js';
+import type { HostOutcome } from '../../overlord/outcome.js';
+import { transportNames } from '../../transport/index.js';
+import type { WireStruct, WireValue } from '../../transport/types.js';
+import { dumpDom, visibleText } from '../helpers/chromium.js';
+import { dnfRepoquery } from '../helpers/dnf.js';
+import { stopAll } from '../helpers/processes.js';
+import { makeSrpm, processesWithEnv, queryPackage } from '../helpers/rpm-packages.js';
+import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
+import { startFleet, type Fleet } from '../overlord/fleet.js';
+
+const BUILDER = '127.0.0.2';
+const REPOHOST = '127.0.0.3';
+
+type Build = WireStruct & { ok: boolean; state: string; rc: number; rpms: string[]; build_id: string; log_tail: string };
+
+/** The value of an ok outcome; fails the test with the outcome otherwise. */
+function valueOf(o: HostOutcome | undefined): WireValue {
+  if (o?.status !== 'ok') expect.fail(`expected an ok outcome, got ${JSON.stringify(o && { ...o, error: undefined })}`);
+  return o.value;
+}
+
+for (const transport of transportNames()) {
+  describe(`build pipeline over ${transport} (real funcd, rpmbuild, createrepo_c, dnf, chromium)`, function () {
+    this.timeout(120000);
+    let fleet: Fleet;
+    let work: string;
+    const overlords: Overlord[] = [];
+    const on = (host: string): Overlord => {
+      const o = new Overlord(host, { root: fleet.root, transport, timeout: 90 });
+      overlords.push(o);
+      return o;
+    };
+    const call = async (host: string, module: string, method: string, ...args: WireValue[]): Promise<WireValue> =>
+      valueOf((await on(host).call(module, method, ...args)).get(host));
+    const rootOf = (host: string): string => fleet.minions.find((m) => m.name === host)!.root;
+    const srpmPath = (name: string): string => path.join(rootOf(BUILDER), 'var/lib/func/srpms', name);
+    const reposRoot = (): string => path.join(rootOf(REPOHOST), 'var/lib/func/repos');
+
+    /** Makes an SRPM locally and copies it to the builder with copyfile; returns its path there. */
+    const sendSrpm = async (spec: Parameters<typeof makeSrpm>[1]): Promise<string> => {
+      const local = await makeSrpm(work, spec);
+      const remote = srpmPath(path.basename(local));
+      const sent = await sendFile(on(BUILDER), [BUILDER], local, remote);
+      expect(valueOf(sent.get(BUILDER))).to.equal((await fs.stat(local)).size);
+      return remote;
+    };
+
+    before(async () => {
+      fleet = await startFleet([BUILDER, REPOHOST], { minionConf: { transports: transport } });
+      work = await makeTempRoot(`pipeline-${transport}`);
+      for (const m of fleet.minions) {
+        await fs.mkdir(path.join(m.root, 'etc/func/modules'), { recursive: true });
+        await fs.writeFile(path.join(m.root, 'etc/func/modules/Mock.conf'), '[main]\nkill_grace = 0.5\n');
+      }
+    });
+    afterEach(async () => { await Promise.all(overlords.splice(0).map((o) => o.close())); });
+    after(async () => {
+      await fleet?.close();
+      await stopAll();
+      if (work) await removeTempRoot(work);
+    });
+
+    it('builds an SRPM on the builder, publishes it, dnf lists it through the .repo file, the page names it', async () => {
+      const srpm = await sendSrpm({ name: 'tiny', version: '2.5' });
+      const build = await call(BUILDER, 'mock', 'build', srpm, { chroot: 'default' }) as Build;
+      expect(build.ok, build.log_tail).to.equal(true);
+      expect(build.rpms.map((p) => path.basename(p))).to.deep.equal(['tiny-2.5-1.noarch.rpm']);
+
+      const fetched = valueOf((await fetchFile(on(BUILDER), [BUILDER], build.rpms[0]!, path.join(work, 'fetched'))).get(BUILDER)) as string;
+      expect(await queryPackage(fetched)).to.deep.include({ name: 'tiny', version: '2.5', release: '1', arch: 'noarch' });
+      const incoming = path.join(rootOf(REPOHOST), 'var/lib/func/incoming', path.basename(fetched));
+      valueOf((await sendFile(on(REPOHOST), [REPOHOST], fetched, incoming)).get(REPOHOST));
+
+      const repodir = path.join(reposRoot(), 'tiny-repo');
+      const added = await call(REPOHOST, 'createrepo', 'add', repodir, [incoming]) as WireStruct;
+      expect(added).to.include({ ok: true, rc: 0 });
+      expect(added.packages).to.deep.equal(['tiny-2.5-1.noarch.rpm']);
+
+      const page = await call(REPOHOST, 'webpage', 'update', reposRoot(), {
+        baseurl: `file://${reposRoot()}`, builds: { 'tiny-repo': { ok: true, state: 'succeeded', package: 'tiny-2.5-1', builder: BUILDER } },
+      }) as WireStruct & { path: string; repos: WireStruct[] };
+      const repoFile = path.join(reposRoot(), String(page.repos.find((r) => r.name === 'tiny-repo')!.repo_file));
+      expect(await dnfRepoquery(path.join(work, 'dnf-ok'), [repoFile])).to.deep.equal(['tiny-2.5-1.noarch']);
+      const text = visibleText(await dumpDom(work, `file://${page.path}`));
+      expect(text).to.contain('tiny-repo').and.to.contain('tiny').and.to.contain('2.5-1').and.to.contain(`builder ${BUILDER}`);
+    });
+
+    it('reports a failing build with ok false and the reason, and nothing reaches the repository', async () => {
+      const srpm = await sendSrpm({ name: 'broken', build: 'echo "missing header foo.h" >&2\nexit 1' });
+      const build = await call(BUILDER, 'mock', 'build', srpm) as Build;
+      expect(build).to.include({ ok: false, state: 'failed' });
+      expect(build.rc).to.not.equal(0);
+      expect(build.rpms).to.deep.equal([]);
+      expect(build.log_tail).to.contain('missing header foo.h');
+    });
+
+    it('kills a build at its timeout, over the wire, with no process left behind', async () => {
+      const srpm = await sendSrpm({ name: 'slow', build: 'sleep 300' });
+      const build = await call(BUILDER, 'mock', 'build', srpm, { timeout: 1 }) as Build;
+      expect(build).to.include({ ok: false, state: 'timeout' });
+      expect(await processesWithEnv(`FUNC_BUILD_ID=${build.build_id}`)).to.deep.equal([]);
+    });
+
+    it('cancels a build started as an async job: its whole tree dies, status and the job say cancelled', async () => {
+      const srpm = await sendSrpm({ name: 'stuck', build: 'sleep 300 &\nsleep 300' });
+      const jobId = await call(BUILDER, 'async.mock', 'build', srpm) as string;
+      expect(jobId).to.be.a('string');
+      let status: WireStruct = {};
+      for (let i = 0; i < 300; i++) {
+        status = await call(BUILDER, 'mock', 'status', jobId, 0) as WireStruct;
+        if (String(status.log_text ?? '').includes('+ sleep 300')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).to.include({ state: 'running', build_id: jobId, job_id: jobId });
+      expect(await processesWithEnv(`FUNC_BUILD_ID=${jobId}`)).to.have.length.of.at.least(2);
+      expect(await call(BUILDER, 'mock', 'cancel', jobId)).to.equal(true);
+      expect(await processesWithEnv(`FUNC_BUILD_ID=${jobId}`)).to.deep.equal([]);
+      expect(await call(BUILDER, 'mock', 'status', jobId)).to.include({ state: 'cancelled', ok: false });
+      const [code, data] = await call(BUILDER, 'jobs', 'job_status', jobId) as [number, WireValue];
+      expect(code).to.equal(1);
+      expect(JSON.stringify(data)).to.contain('job cancelled');
+    });
+
+    it('runs concurrent createrepo.update calls on one repository one at a time, coalesced, repodata valid', async () => {
+      const repodir = path.join(reposRoot(), 'busy-repo');
+      const srpm = await sendSrpm({ name: 'busy' });
+      const build = await call(BUILDER, 'mock', 'build', srpm) as Build;
+      const fetched = valueOf((await fetchFile(on(BUILDER), [BUILDER], build.rpms[0]!, path.join(work, 'fetched-busy'))).get(BUILDER)) as string;
+      const incoming = path.join(rootOf(REPOHOST), 'var/lib/func/incoming', path.basename(fetched));
+      valueOf((await sendFile(on(REPOHOST), [REPOHOST], fetched, incoming)).get(REPOHOST));
+      await call(REPOHOST, 'createrepo', 'add', repodir, [incoming]);
+      const results = await Promise.all(Array.from({ length: 5 }, () => call(REPOHOST, 'createrepo', 'update', repodir) as Promise<WireStruct>));
+      expect(results.every((r) => r.ok === true)).to.equal(true);
+      expect(new Set(results.map((r) => r.run)).size).to.be.at.most(3);
+      expect(await fs.readdir(path.join(repodir))).to.not.include('.repodata');
+      const page = await call(REPOHOST, 'webpage', 'update', reposRoot()) as WireStruct & { repos: WireStruct[] };
+      const repoFile = path.join(reposRoot(), String(page.repos.find((r) => r.name === 'busy-repo')!.repo_file));
+      expect(await dnfRepoquery(path.join(work, 'dnf-busy'), [repoFile])).to.deep.equal(['busy-1.0-1.noarch']);
+    });
+
+    it('refuses hostile paths over the wire with a clear error, and the minion keeps serving', async () => {
+      const escape = (await on(BUILDER).call('mock', 'build', `${srpmPath('')}/../../../../etc/passwd`)).get(BUILDER)!;
+      expect(escape.status).to.equal('error');
+      expect(escape.status === 'error' && escape.message).to.match(/srpm_path .* contains a '\.\.' segment/);
+      const outside = (await on(REPOHOST).call('createrepo', 'create', '/etc')).get(REPOHOST)!;
+      expect(outside.status === 'error' && outside.message).to.match(/repodir "\/etc" is outside the allowed roots/);
+      expect(await call(BUILDER, 'test', 'ping')).to.equal(1);
+    });
+  });
+}
