@@ -97,7 +97,7 @@ export default defineModule({
         const r = await existing(ctx, id, 'mock.cancel');
         if (r.state !== 'running') return false;
         await records(ctx).write({ ...r, state: 'cancelled', finished: Date.now() / 1000 });
-        if (r.job_id !== null) await ctx.jobs.cancel(r.job_id).catch(() => false);
+        if (r.job_id !== null) await Promise.resolve().then(() => ctx.jobs.cancel(r.job_id!)).catch(() => false);
         const gone = await stopTree(buildMark(r.build_id), r.pid ?? undefined, Number(ctx.options.kill_grace) * 1000);
         await fs.appendFile(r.log, `[func] build ${r.build_id} cancelled${gone ? '' : '; some of its processes could not be killed'}\n`).catch(() => undefined);
         ctx.log.info(`mock.cancel ${r.build_id}: cancelled${gone ? '' : ' (processes left)'}`);
@@ -117,10 +117,15 @@ async function existing(ctx: ModuleContext, id: string, what: string): Promise<B
   return r;
 }
 
+/** The job store's [code, data] for a job; [2, null] (unknown) where this process has no job store. */
+async function jobStatus(ctx: ModuleContext, id: string): Promise<readonly [number, unknown]> {
+  try { return await ctx.jobs.status(id); } catch { return [2, null]; }
+}
+
 /** True when `id` is an async job still running here that has not recorded its build yet. */
 async function startingJob(ctx: ModuleContext, id: string): Promise<boolean> {
   if (await records(ctx).read(id) !== null) return false;
-  const [code] = await ctx.jobs.status(id).catch(() => [2] as const);
+  const [code] = await jobStatus(ctx, id);
   return code === 0;
 }
 
@@ -129,7 +134,7 @@ async function reconcile(ctx: ModuleContext, r: BuildRecord): Promise<BuildRecor
   if (r.state !== 'running') return r;
   let why: BuildRecord['state'] = 'lost';
   if (r.job_id !== null) {
-    const [code, data] = await ctx.jobs.status(r.job_id).catch(() => [2, null] as const);
+    const [code, data] = await jobStatus(ctx, r.job_id);
     if (code === 0) return r;
     if (JSON.stringify(data).includes('job cancelled')) why = 'cancelled';
   } else if (r.pid === null || markedProcesses(buildMark(r.build_id), r.pid).length > 0) {
