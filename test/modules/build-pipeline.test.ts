@@ -12,7 +12,7 @@ import { transportNames } from '../../transport/index.js';
 import type { WireStruct, WireValue } from '../../transport/types.js';
 import { dumpDom, visibleText } from '../helpers/chromium.js';
 import { dnfRepoquery } from '../helpers/dnf.js';
-import { stopAll } from '../helpers/processes.js';
+import { runBin, stopAll } from '../helpers/processes.js';
 import { makeSrpm, processesWithEnv, queryPackage } from '../helpers/rpm-packages.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 import { startFleet, type Fleet } from '../overlord/fleet.js';
@@ -157,3 +157,46 @@ for (const transport of transportNames()) {
     });
   });
 }
+
+describe('build pipeline through the func CLI (real funcd, rpmbuild, createrepo_c, dnf)', function () {
+  this.timeout(120000);
+  let fleet: Fleet;
+  let work: string;
+  const func = async (...args: string[]): Promise<string> => {
+    const r = await runBin('func', args, { env: fleet.env, timeoutMs: 60000 });
+    expect(r.code, `func ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).to.equal(0);
+    return r.stdout;
+  };
+  const json = async (host: string, ...args: string[]): Promise<WireStruct> =>
+    (JSON.parse(await func(host, 'call', '--json', ...args)) as Record<string, WireStruct>)[host]!;
+  const rootOf = (host: string): string => fleet.minions.find((m) => m.name === host)!.root;
+
+  before(async () => {
+    fleet = await startFleet([BUILDER, REPOHOST]);
+    work = await makeTempRoot('pipeline-cli');
+  });
+  after(async () => {
+    await fleet?.close();
+    await stopAll();
+    if (work) await removeTempRoot(work);
+  });
+
+  it('copyfile → call mock build → getfile → copyfile → call createrepo add → call webpage update; dnf lists the package', async () => {
+    const srpm = await makeSrpm(work, { name: 'clitiny', version: '3.1' });
+    const remoteSrpm = path.join(rootOf(BUILDER), 'var/lib/func/srpms', path.basename(srpm));
+    await func(BUILDER, 'copyfile', '-f', srpm, '--remotepath', remoteSrpm);
+    const build = await json(BUILDER, 'mock', 'build', remoteSrpm) as Build;
+    expect(build.ok, build.log_tail).to.equal(true);
+    await func(BUILDER, 'getfile', '--remotesource', build.rpms[0]!, '--localdir', path.join(work, 'got'));
+    const local = path.join(work, 'got', BUILDER, path.basename(build.rpms[0]!));
+    expect(await queryPackage(local)).to.deep.include({ name: 'clitiny', version: '3.1' });
+    const incoming = path.join(rootOf(REPOHOST), 'var/lib/func/incoming', path.basename(local));
+    await func(REPOHOST, 'copyfile', '-f', local, '--remotepath', incoming);
+    const reposRoot = path.join(rootOf(REPOHOST), 'var/lib/func/repos');
+    const added = await json(REPOHOST, 'createrepo', 'add', path.join(reposRoot, 'cli'), JSON.stringify([incoming]));
+    expect(added).to.include({ ok: true });
+    const page = await json(REPOHOST, 'webpage', 'update', reposRoot) as WireStruct & { repos: WireStruct[]; path: string };
+    expect(await dnfRepoquery(path.join(work, 'dnf'), [path.join(reposRoot, String(page.repos[0]!.repo_file))])).to.deep.equal(['clitiny-3.1-1.noarch']);
+    expect(await fs.readFile(page.path, 'utf8')).to.contain('<td>clitiny</td>');
+  });
+});
