@@ -2,7 +2,7 @@
 // with every log line reported live, the packages it left, and the final record status and result can read.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ModuleContext, WireStruct } from '../../minion/module-api.js';
+import { ModuleError, type ModuleContext, type WireStruct } from '../../minion/module-api.js';
 import { backendArgv, collectResults, type Backend, type BuildPlan } from './backends.js';
 import { runBuildProcess } from './build-process.js';
 import { BuildRecords, type BuildRecord, type BuildState } from './build-record.js';
@@ -68,9 +68,14 @@ export async function runBuild(job: BuildJob, ctx: ModuleContext): Promise<WireS
     argv, buildId: job.buildId, cwd: plan.resultdir, logFile, onLine, signal: ctx.signal,
     timeoutMs: job.timeoutSec * 1000, killGraceMs: job.killGraceMs,
     onStart: (pid) => { startWrite = job.records.finish({ ...record, pid }).catch(() => record); },
+  }).catch(async (err: Error) => {
+    await job.records.finish({ ...record, state: 'failed', finished: Date.now() / 1000 });
+    throw new ModuleError(`mock.build: ${err.message}`, 'exceptions.OSError', { cause: err });
   });
   await startWrite;
-  const state = stateOf(end.rc, end);
+  // mock.cancel (another call) marks the record before it kills the tree
+  const cancelled = (await job.records.read(job.buildId))?.state === 'cancelled';
+  const state = cancelled ? 'cancelled' : stateOf(end.rc, end);
   const found = state === 'succeeded' ? await collectResults(job.backend, plan.resultdir) : { rpms: [] };
   const ok = state === 'succeeded' && found.rpms.length > 0;
   const summary = ok ? `[func] build ${job.buildId} succeeded: ${found.rpms.map((p) => path.basename(p)).join(' ')}`
