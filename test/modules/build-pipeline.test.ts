@@ -22,6 +22,16 @@ const REPOHOST = '127.0.0.3';
 
 type Build = WireStruct & { ok: boolean; state: string; rc: number; rpms: string[]; build_id: string; log_tail: string };
 
+/**
+ * A fleet serving `transport`: the transport's own test fleet when it ships one (test/transport/<name>/<name>-fleet.ts
+ * exporting start…Fleet, e.g. for a broker), else the plain fleet with `transports = <name>` in minion.conf.
+ */
+async function startTransportFleet(transport: string, names: readonly string[]): Promise<Fleet> {
+  const helper = await import(`../transport/${transport}/${transport}-fleet.js`).catch(() => null) as Record<string, unknown> | null;
+  const start = Object.values(helper ?? {}).find((f): f is (n: readonly string[]) => Promise<Fleet> => typeof f === 'function' && /^start\w*Fleet$/.test(f.name));
+  return start ? start(names) : startFleet(names, { minionConf: { transports: transport } });
+}
+
 /** The value of an ok outcome; fails the test with the outcome otherwise. */
 function valueOf(o: HostOutcome | undefined): WireValue {
   if (o?.status !== 'ok') expect.fail(`expected an ok outcome, got ${JSON.stringify(o && { ...o, error: undefined })}`);
@@ -55,7 +65,7 @@ for (const transport of transportNames()) {
     };
 
     before(async () => {
-      fleet = await startFleet([BUILDER, REPOHOST], { minionConf: { transports: transport } });
+      fleet = await startTransportFleet(transport, [BUILDER, REPOHOST]);
       work = await makeTempRoot(`pipeline-${transport}`);
       for (const m of fleet.minions) {
         await fs.mkdir(path.join(m.root, 'etc/func/modules'), { recursive: true });
