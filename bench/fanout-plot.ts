@@ -1,15 +1,19 @@
-// Draws bench/results/fanout.png (time against N, log-log, one line per caller) with gnuplot; says clearly
-// how to install gnuplot when it is missing instead of skipping the plot silently.
+// Draws bench/results/fanout.png (time against N, log-log, one line per caller) with gnuplot; when gnuplot is
+// missing it says how to install it (the figures are printed anyway) instead of skipping the plot silently.
 import { spawnSync } from 'node:child_process';
 
 /** The measurements the plot needs. */
 export interface PlotPoint { caller: string; n: number; median: number }
 
-/** Writes the PNG; returns false (after saying why on `log`) when gnuplot is missing or fails. */
-export function plotFanout(points: readonly PlotPoint[], pngFile: string, log: (s: string) => void): boolean {
+/** What became of the plot. */
+export type PlotOutcome = 'written' | 'no-gnuplot' | 'failed';
+
+/** Writes the PNG; says on `log` what happened (and why not, when it was not written). */
+export function plotFanout(points: readonly PlotPoint[], pngFile: string, log: (s: string) => void): PlotOutcome {
   if (spawnSync('gnuplot', ['--version']).error) {
-    log(`gnuplot is not installed, so ${pngFile} was NOT written. Install it (apt-get install -y gnuplot-nox) and run the benchmark again.`);
-    return false;
+    log(`gnuplot is not installed, so ${pngFile} was NOT written (the figures above stand). To plot, install it `
+      + '(apt-get install -y gnuplot-nox) and run the benchmark again.');
+    return 'no-gnuplot';
   }
   const callers = [...new Set(points.map((p) => p.caller))];
   const blocks = callers.map((c) => points.filter((p) => p.caller === c).map((p) => `${p.n} ${p.median}`).join('\n')).join('\ne\n');
@@ -25,8 +29,8 @@ export function plotFanout(points: readonly PlotPoint[], pngFile: string, log: (
   const r = spawnSync('gnuplot', [], { input: script, encoding: 'utf8' });
   if (r.status !== 0) {
     log(`gnuplot failed, ${pngFile} was NOT written: ${r.stderr}`);
-    return false;
+    return 'failed';
   }
   log(`wrote ${pngFile}`);
-  return true;
+  return 'written';
 }

@@ -1,5 +1,5 @@
-// The one error hierarchy of the project: FuncError with a stable code, grouped by who raises it.
-// Wire shapes (XML-RPC faults, REMOTE_ERROR lists) are made from these only at the transport edge.
+// The project's error classes: FuncError and one subclass per stable code (ErrorCodes, catalogued in docs/errors.md),
+// grouped by who raises them. Each transport maps them to its own wire (XML-RPC: transport/xmlrpc/faults.ts).
 
 export const ErrorCodes = {
   CONFIG: 'FUNC_ERR_CONFIG',

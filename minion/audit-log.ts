@@ -27,15 +27,19 @@ function reprInto(v: WireValue, out: string[], budget: { left: number }): void {
   const push = (s: string) => { out.push(s); budget.left -= s.length; };
   if (Array.isArray(v)) {
     push('[');
-    v.forEach((item, i) => { if (budget.left > 0) { if (i) push(', '); reprInto(item, out, budget); } });
+    for (let i = 0; i < v.length && budget.left > 0; i++) { // stops reading a long list once the budget is spent
+      if (i) push(', ');
+      reprInto(v[i]!, out, budget);
+    }
     push(']');
   } else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof Date)) {
     push('{');
-    Object.entries(v).forEach(([k, item], i) => {
-      if (budget.left <= 0) return;
-      push(`${i ? ', ' : ''}${reprString(k)}: `);
-      reprInto(item, out, budget);
-    });
+    let i = 0;
+    for (const k in v) {
+      if (budget.left <= 0) break;
+      push(`${i++ ? ', ' : ''}${reprString(k)}: `);
+      reprInto(v[k]!, out, budget);
+    }
     push('}');
   } else {
     const s = reprScalar(typeof v === 'string' && v.length > budget.left ? v.slice(0, budget.left + 1) : v);

@@ -68,8 +68,8 @@ async function unavailability(def: ModuleDefinition): Promise<string | null> {
 
 type FileOutcome = { ok: LoadedModule } | { name: string; reason: string };
 
-/** Imports one module file and judges it. */
-async function loadFile(file: string): Promise<FileOutcome> {
+/** Imports one module file and checks its declaration (without asking available()). */
+async function importFile(file: string): Promise<FileOutcome> {
   const base = path.basename(file, '.js');
   let def: unknown;
   try {
@@ -82,8 +82,15 @@ async function loadFile(file: string): Promise<FileOutcome> {
   const definition = def as ModuleDefinition;
   const name = definition.name ?? base;
   if (name === 'system') return { name, reason: "'system' is reserved for the minion's own methods" };
-  const why = await unavailability(definition);
-  return why === null ? { ok: { name, definition, file } } : { name, reason: why };
+  return { ok: { name, definition, file } };
+}
+
+/** Imports one module file and judges it: its declaration, then available(). */
+async function loadFile(file: string): Promise<FileOutcome> {
+  const outcome = await importFile(file);
+  if (!('ok' in outcome)) return outcome;
+  const why = await unavailability(outcome.ok.definition);
+  return why === null ? outcome : { name: outcome.ok.name, reason: why };
 }
 
 async function moduleFiles(dir: string): Promise<string[]> {
@@ -105,6 +112,18 @@ async function scan(dir: string): Promise<ModuleCatalog> {
     else catalog.modules.set(o.ok.name, o.ok);
   }
   return catalog;
+}
+
+/**
+ * Every module declared in a directory, whether or not it is available on this machine (for docs/modules.md);
+ * a file that is no valid module throws, naming it.
+ */
+export async function declaredModules(dir: string = defaultModulesDir()): Promise<LoadedModule[]> {
+  const outcomes = await Promise.all((await moduleFiles(dir)).map(importFile));
+  return outcomes.map((o) => {
+    if ('ok' in o) return o.ok;
+    throw new Error(`${path.join(dir, `${o.name}.js`)}: ${o.reason}`);
+  }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 const scans = new Map<string, Promise<ModuleCatalog>>();

@@ -1,8 +1,25 @@
 #!/usr/bin/env bash
 # `npm run bench`: builds, then runs every benchmark in bench/ (each prints ratios against an in-run baseline).
+# Needs python3 (the Python baselines) and gnuplot-nox (the fan-out plot; without it the figures are still printed):
+# installs them when run as root, and otherwise names what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+
+missing=()
+command -v python3 >/dev/null || missing+=(python3)
+command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bench: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bench: missing Debian packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})" >&2
+    command -v python3 >/dev/null || exit 1   # every benchmark's baseline needs python3; only the plot needs gnuplot
+  fi
+fi
+
 for b in certmaster-wait minion-calls fanout; do
   if [ -f "dist/bench/$b.js" ]; then
     echo "== bench/$b"

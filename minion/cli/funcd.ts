@@ -26,7 +26,8 @@ async function parser(argv: string[]) {
     .option('detached', { type: 'boolean', hidden: true, default: false })
     .help().alias('h', 'help').strictOptions()
     .completion('completion', 'print a bash completion script')
-    .epilogue(`Serves func's minion methods over XML-RPC with mutual TLS on listen_addr:listen_port (default 51234). ${ROOT_NOTE}`);
+    .epilogue(`Serves func's minion methods over each transport named by minion.conf's "transports" `
+      + `(default: xmlrpc, with mutual TLS on listen_addr:listen_port, port 51234). ${ROOT_NOTE}`);
 }
 
 /** The version text: <root>/etc/func/version when present (as func), else this package's version. */

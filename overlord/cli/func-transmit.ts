@@ -1,8 +1,8 @@
 // `func-transmit [-j|--json] [-y|--yaml] < request > response` (func-compat.md §5.4): one request per process,
 // read from stdin, answered on stdout in func's shapes (host → value, a job id, a [code, data] pair).
-// YAML uses the js-yaml package when it is installed.
+// --yaml reads and writes YAML with js-yaml (a dependency, loaded only for --yaml).
 import yargs from 'yargs';
-import { ConfigError, FuncError, InvalidArgumentsError } from '../../common/errors.js';
+import { FuncError, InvalidArgumentsError } from '../../common/errors.js';
 import type { WireValue } from '../../transport/types.js';
 import { JobCodes } from '../job-store.js';
 import { resultsToFuncStruct, toJsonValue, type JsonValue } from '../output.js';
@@ -59,16 +59,7 @@ export async function transmit(req: TransmitRequest, root?: string): Promise<{ c
   }
 }
 
-interface YamlLib { load(text: string): unknown; dump(value: unknown): string }
-
-async function yamlLib(): Promise<YamlLib> {
-  const name = 'js-yaml';
-  try {
-    return (await import(name)) as YamlLib;
-  } catch {
-    throw new ConfigError('YAML needs the js-yaml package (npm install js-yaml), or use JSON');
-  }
-}
+type YamlLib = typeof import('js-yaml');
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -80,17 +71,16 @@ async function readStdin(): Promise<string> {
 export async function main(argv: string[]): Promise<void> {
   const opts = await yargs(argv).scriptName('func-transmit').usage('$0 [--json|--yaml] < request > response')
     .option('json', { alias: 'j', type: 'boolean', describe: 'request and response in JSON (the default)' })
-    .option('yaml', { alias: 'y', type: 'boolean', describe: 'request and response in YAML (needs js-yaml)' })
+    .option('yaml', { alias: 'y', type: 'boolean', describe: 'request and response in YAML' })
     .version(false).help().strict().parseAsync();
   const text = await readStdin();
   let result: { code: number; response: JsonValue };
-  let yaml: YamlLib | null = null;
+  const yaml: YamlLib | null = opts.yaml ? await import('js-yaml') : null;
   try {
-    yaml = opts.yaml ? await yamlLib() : null;
     const req = (yaml ? yaml.load(text) : JSON.parse(text || '{}')) as TransmitRequest;
     result = await transmit(req ?? {});
   } catch (err) {
-    if (!(err instanceof FuncError || err instanceof SyntaxError || (err instanceof Error && err.name === 'YAMLException'))) throw err;
+    if (!(err instanceof FuncError || err instanceof SyntaxError || (yaml !== null && err instanceof yaml.YAMLException))) throw err;
     result = clientError(`cannot read the request: ${err.message}`);
   }
   process.stdout.write(yaml ? yaml.dump(result.response) : `${JSON.stringify(result.response)}\n`);

@@ -121,7 +121,8 @@ describe('certmaster-ca', () => {
     const crlFile = path.join(ca.caDir, 'certmaster.crl');
     const lastUpdate = async () => Date.parse((await openssl(['crl', '-in', crlFile, '-noout', '-lastupdate'])).stdout.split('=')[1]!);
     const before = await lastUpdate();
-    await new Promise((r) => setTimeout(r, 1100));
+    // thisUpdate has whole seconds: wait until the clock is past the second the last CRL was signed in
+    await new Promise((r) => setTimeout(r, Math.max(0, before + 1000 - Date.now())));
     expect((await ca_(['--revoke', 'web2'])).code).to.equal(0);
     expect(await lastUpdate()).to.be.greaterThan(before);
     const serials = [...(await openssl(['crl', '-in', crlFile, '-noout', '-text'])).stdout.matchAll(/Serial Number: (\w+)/g)].map((m) => m[1]);

@@ -110,21 +110,35 @@ export async function waitForPort(host: string, port: number, timeoutMs = 10000)
 }
 
 /**
- * Resolves with the first match of `re` in the process's stdout+stderr; rejects when the process exits
- * first or after timeoutMs (default 10 s), with the output so far in the message.
+ * Resolves with the first match of `re` in the process's stdout+stderr, checked on each chunk of output; rejects
+ * when the process exits first or after timeoutMs (default 10 s), with the output so far in the message.
  */
-export async function waitForOutput(p: BinProcess, re: RegExp, timeoutMs = 10000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void p.exited.then(() => { exited = true; });
-  for (;;) {
-    const { stdout, stderr } = p.output();
-    const m = (stdout + stderr).match(re);
-    if (m) return m;
-    if (exited || Date.now() > deadline) {
-      const why = exited ? 'the process exited' : `${timeoutMs} ms passed`;
-      throw new Error(`${why} before output matched ${re}\nstdout: ${stdout}\nstderr: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+export function waitForOutput(p: BinProcess, re: RegExp, timeoutMs = 10000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const match = (): RegExpMatchArray | null => {
+      const { stdout, stderr } = p.output();
+      return (stdout + stderr).match(re);
+    };
+    const fail = (why: string): void => {
+      done();
+      const { stdout, stderr } = p.output();
+      reject(new Error(`${why} before output matched ${re}\nstdout: ${stdout}\nstderr: ${stderr}`));
+    };
+    const check = (): void => {
+      const m = match();
+      if (m) { done(); resolve(m); }
+    };
+    const timer = setTimeout(() => fail(`${timeoutMs} ms passed`), timeoutMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      p.child.stdout?.off('data', onData);
+      p.child.stderr?.off('data', onData);
+    };
+    // spawnBin's own listeners run first (they were added first), so output() already holds the new chunk
+    const onData = (): void => check();
+    p.child.stdout?.on('data', onData);
+    p.child.stderr?.on('data', onData);
+    void p.exited.then(() => { const m = match(); if (m) { done(); resolve(m); } else fail('the process exited'); });
+    check();
+  });
 }

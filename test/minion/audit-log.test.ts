@@ -18,10 +18,17 @@ describe('audit log', () => {
 
   it('cuts long params to 200 characters without printing them whole first', () => {
     const huge = 'x'.repeat(10_000_000);
-    const started = performance.now();
-    const text = abbreviateParams([huge, huge]);
-    expect(performance.now() - started).to.be.lessThan(50);
-    expect(text).to.have.lengthOf(203).and.match(/^\['x+\.\.\.$/);
+    expect(abbreviateParams([huge, huge])).to.have.lengthOf(203).and.match(/^\['x+\.\.\.$/);
+    // a long list is read only as far as the first 200 characters need, not element by element to its end
+    let reads = 0;
+    const counted = new Proxy(Array.from({ length: 100_000 }, (_, i) => i), {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    expect(abbreviateParams([counted])).to.have.lengthOf(203).and.match(/^\[\[0, 1, 2, /);
+    expect(reads, 'elements read').to.be.below(200);
   });
 
   it('writes one line per call in order, with control characters in caller text replaced', async () => {

@@ -67,14 +67,12 @@ describe('funcd async jobs', function () {
     const ids = r.map((x) => x.value as string);
     expect(new Set(ids).size).to.equal(5);
     for (const id of ids) expect(id).to.match(JOB_ID);
-    const started = Date.now();
     let results: unknown[] = [];
     await eventually(async () => {
       const statuses = (await pyCalls(minion, overlord, ids.map((id) => ({ method: 'jobs.job_status', params: [id] })))).map((x) => x.value as [number, unknown]);
       results = statuses.map((st) => st[1]);
       return statuses.every((st) => st[0] === 1);
     }, 8000, 'all five jobs', 100);
-    expect(Date.now() - started).to.be.lessThan(5000);
     expect(results[1]).to.equal(1);
     expect((results[2] as unknown[]).slice(0, 3)).to.deep.equal(['REMOTE_ERROR', 'exceptions.Exception', 'khhhhhhaaaaaan!!!!!!']);
     expect((results[3] as unknown[]).slice(0, 2)).to.deep.equal(['REMOTE_ERROR', 'func.minion.codes.InvalidMethodException']);

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createTestCa, openTestStore, writeMinionConfs, type TestCa } from '../helpers/pki.js';
+import { freePort } from '../helpers/ports.js';
 import { runBin, spawnBin, stopAll, waitForOutput } from '../helpers/processes.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 import { caCreds, eventually, makeMinion, pyValue, startFuncd, writeAcl, type TestMinion } from './funcd-harness.js';
@@ -42,12 +43,18 @@ describe('bin/funcd', function () {
     const r = await runBin('funcd', ['--info'], { root: minion.root });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('server name: cli.example.org');
-    expect(r.stdout).to.contain('server listen addr: 127.0.3.70:51234');
+    expect(r.stdout).to.contain(`server listen addr: 127.0.3.70:${minion.port}`);
     expect(r.stdout).to.contain(`cert file: ${minion.creds.cert}`);
     expect(r.stdout).to.match(/cert dn: cli\.example\.org\ncertificate hash: \d+\n/);
     expect(r.stdout).to.match(/acls:\n(\t.*\n)*\tpeer\.example\.org-1 : \['test\.\*', 'jobs\.\*'\]\n/);
     expect(r.stdout).to.match(/\t.*-CA-KEY-\d+ : \['\*'\]/);
     await fs.rm(path.join(minion.root, 'etc/func/minion-acl.d/info.acl'));
+  });
+
+  it('says in --help that it serves the transports minion.conf names', async () => {
+    const r = await runBin('funcd', ['--help']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout.replace(/\s+/g, ' ')).to.contain('over each transport named by minion.conf\'s "transports" (default: xmlrpc');
   });
 
   it('prints the version file on stderr', async () => {
@@ -76,10 +83,11 @@ describe('bin/funcd', function () {
 
   it('reads --config instead of the default minion.conf', async () => {
     const conf = path.join(minion.root, 'other-minion.conf');
-    await fs.writeFile(conf, '[main]\nminion_name = cli.example.org\nlisten_addr = 127.0.3.72\nlisten_port = 51234\nuse_certmaster = no\n');
+    const port = await freePort('127.0.3.72');
+    await fs.writeFile(conf, `[main]\nminion_name = cli.example.org\nlisten_addr = 127.0.3.72\nlisten_port = ${port}\nuse_certmaster = no\n`);
     const p = spawnBin('funcd', ['--config', conf], { root: minion.root });
     await waitForOutput(p, /serving\.\.\./, 15000);
-    expect(await pyValue({ host: '127.0.3.72', port: 51234 }, caCreds(ca), 'test.ping')).to.equal(1);
+    expect(await pyValue({ host: '127.0.3.72', port }, caCreds(ca), 'test.ping')).to.equal(1);
     await p.stop();
   });
 
@@ -105,14 +113,15 @@ describe('bin/funcd', function () {
     const url = (await waitForOutput(cm, /certmaster listening on http:\/\/127\.0\.0\.1:(\d+)\//, 15000))[1]!;
     const root = await makeTempRoot('funcd-enroll');
     roots.push(root);
-    await writeMinionConfs(root, { name: 'enroll.example.org', listenAddr: '127.0.3.73', port: 51234, useCertmaster: true, certmasterPort: Number(url) });
+    const port = await freePort('127.0.3.73');
+    await writeMinionConfs(root, { name: 'enroll.example.org', listenAddr: '127.0.3.73', port, useCertmaster: true, certmasterPort: Number(url) });
     const funcd = spawnBin('funcd', [], { root });
     await waitForOutput(funcd, /pending at http:\/\/127\.0\.0\.1:\d+\/.*certmaster-ca --sign enroll\.example\.org/, 15000);
     expect(funcd.output().stdout).to.not.contain('serving...');
     const store = await openTestStore(ca);
     await store.sign(['enroll.example.org']);
     await waitForOutput(funcd, /serving\.\.\./, 15000);
-    expect(await pyValue({ host: '127.0.3.73', port: 51234 }, caCreds(ca), 'test.ping')).to.equal(1);
+    expect(await pyValue({ host: '127.0.3.73', port }, caCreds(ca), 'test.ping')).to.equal(1);
     await fs.access(path.join(root, 'etc/pki/certmaster/enroll.example.org.cert'));
   });
 

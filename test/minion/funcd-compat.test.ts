@@ -8,7 +8,7 @@ import { createTestCa, issueMinionCert, type TestCa } from '../helpers/pki.js';
 import { stopAll } from '../helpers/processes.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 import {
-  caCreds, makeMinion, pyBinary, pyCalls, pyDateTime, pyFloat, startFuncd, writeAcl,
+  caCreds, eventually, makeMinion, pyBinary, pyCalls, pyDateTime, pyFloat, startFuncd, writeAcl,
   type Creds, type PyCall, type PyResult, type TestMinion,
 } from './funcd-harness.js';
 
@@ -154,7 +154,8 @@ describe('funcd with a Python overlord (func-compat §9.2)', function () {
     const before = await call([{ method: 'test.ping' }], peer);
     expect(before[0]!.fault).to.deep.equal({ code: 1, string: DENIED });
     await writeAcl(minion, 'peers.acl', `# minion-to-minion\n${peerKey.toUpperCase()} = test.*\n`);
-    await new Promise((r) => setTimeout(r, 1100)); // ACL files are looked at no more than once a second
+    // ACL files are looked at no more than once a second: wait until the minion has read the new line
+    await eventually(async () => (await call([{ method: 'test.ping' }], peer))[0]!.value === 1, 5000, 'the new ACL line');
     const r = await call([{ method: 'test.ping' }, { method: 'command.run', params: ['id'] }, { method: 'async.command.run', params: ['id'] }], peer);
     expect(r[0]!.value).to.equal(1);
     expect(r[1]!.fault).to.deep.equal({ code: 1, string: DENIED });
@@ -163,12 +164,11 @@ describe('funcd with a Python overlord (func-compat §9.2)', function () {
 
   it('answers every call with a Fault naming the file and line while an ACL file is malformed, and recovers', async () => {
     const file = await writeAcl(minion, 'broken.acl', '# fine\nthis line has no equals sign\n');
-    await new Promise((r) => setTimeout(r, 1100));
+    await eventually(async () => (await call([{ method: 'test.ping' }]))[0]!.fault !== undefined, 5000, 'the malformed ACL to be read');
     const [bad] = await call([{ method: 'test.ping' }]);
     expect(bad!.fault?.code).to.equal(1);
     expect(bad!.fault?.string).to.match(/^<type 'exceptions.ValueError'>:/).and.contain(`${file}:2`);
     await fs.rm(file);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect((await call([{ method: 'test.ping' }]))[0]!.value).to.equal(1);
+    await eventually(async () => (await call([{ method: 'test.ping' }]))[0]!.value === 1, 5000, 'the minion to answer again');
   });
 });

@@ -1,10 +1,11 @@
 // Shared pieces of the funcd end-to-end tests: a minion root with a signed certificate, a real bin/funcd on
-// 127.0.3.x, and Python's xmlrpc.client (test/minion/py/func_client.py) as the calling overlord.
+// 127.0.3.x (a free port), and Python's xmlrpc.client (test/minion/py/func_client.py) as the calling overlord.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
 import { issueMinionCert, writeMinionConfs, type TestCa } from '../helpers/pki.js';
+import { freePort } from '../helpers/ports.js';
 import { repoRoot, spawnBin, waitForOutput, type BinProcess } from '../helpers/processes.js';
 import { makeTempRoot } from '../helpers/temp-root.js';
 
@@ -41,11 +42,11 @@ export function caCreds(ca: TestCa): Creds {
   return { key: path.join(ca.caDir, 'certmaster.key'), cert: path.join(ca.caDir, 'certmaster.crt'), ca: path.join(ca.caDir, 'certmaster.crt') };
 }
 
-/** Makes a minion root signed by `ca`, with minion.conf listening on host:port (plus `extra` keys). */
+/** Makes a minion root signed by `ca`, with minion.conf listening on host:port (default a free port; plus `extra` keys). */
 export async function makeMinion(ca: TestCa, o: { name: string; host: string; port?: number; extra?: Record<string, string> }): Promise<TestMinion> {
   const root = await makeTempRoot(`funcd-${o.name}`);
   const files = await issueMinionCert(ca, o.name, root);
-  const port = o.port ?? 51234;
+  const port = o.port ?? await freePort(o.host);
   await writeMinionConfs(root, { name: o.name, listenAddr: o.host, port, extra: o.extra });
   return { root, name: o.name, host: o.host, port, creds: { key: files.keyPath, cert: files.certPath, ca: files.caPath } };
 }

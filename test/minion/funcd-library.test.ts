@@ -66,10 +66,10 @@ describe('startMinion as a library', function () {
     for (const [i, m] of minions.entries()) {
       const h = handles[i]!;
       expect(h.name).to.equal(m.name);
-      expect(h.addresses).to.deep.equal([{ host: m.host, port: 51234 }]);
+      expect(h.addresses).to.deep.equal([{ host: m.host, port: m.port }]);
       const pem = loadTlsMaterial(m.creds);
-      expect(await serverCn(m.host, 51234, { key: pem.key, cert: pem.cert, ca: pem.ca })).to.equal(m.name);
-      const target = `${m.host}:51234`;
+      expect(await serverCn(m.host, m.port, { key: pem.key, cert: pem.cert, ca: pem.ca })).to.equal(m.name);
+      const target = `${m.host}:${m.port}`;
       expect(await client.call(target, { method: 'test.ping', params: [] })).to.equal(1);
       expect(await client.call(target, { method: 'test.config_get', params: ['string_option'] })).to.equal(`options of ${m.name}`);
       const id = await client.call(target, { method: 'async.test.config_get', params: ['string_option'] }) as string;
@@ -82,8 +82,8 @@ describe('startMinion as a library', function () {
 
   it('stops one minion without disturbing the other', async () => {
     await handles[0]!.stop();
-    expect(await refused(minions[0]!.host, 51234)).to.equal(true);
-    expect(await client.call(`${minions[1]!.host}:51234`, { method: 'test.ping', params: [] })).to.equal(1);
+    expect(await refused(minions[0]!.host, minions[0]!.port)).to.equal(true);
+    expect(await client.call(`${minions[1]!.host}:${minions[1]!.port}`, { method: 'test.ping', params: [] })).to.equal(1);
   });
 
   it('rejects a malformed ACL file or an unknown transport with a ConfigError and leaves nothing listening', async () => {
@@ -97,6 +97,6 @@ describe('startMinion as a library', function () {
     err = undefined;
     try { await startMinion({ root: m.root, log: silentLogger }); } catch (e) { err = e; }
     expect(err).to.be.instanceOf(ConfigError).with.property('message').that.match(/unknown transport 'carrier-pigeon'; known transports: .*xmlrpc/);
-    expect(await refused(m.host, 51234)).to.equal(true);
+    expect(await refused(m.host, m.port)).to.equal(true);
   });
 });

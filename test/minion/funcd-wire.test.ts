@@ -101,6 +101,6 @@ describe('funcd wire habits', function () {
     expect(echo).to.match(/called with \['x{100,}\.\.\.$/);
     expect(lines.some((l) => l.includes(' test.ping called with []'))).to.equal(true);
     const funcLog = await fs.readFile(path.join(minion.root, 'var/log/func/func.log'), 'utf8');
-    expect(funcLog).to.match(/ - INFO - minion wire\.example\.org serving on 127\.0\.3\.20:51234/);
+    expect(funcLog).to.match(new RegExp(` - INFO - minion wire\\.example\\.org serving on 127\\.0\\.3\\.20:${minion.port}`));
   });
 });

@@ -72,12 +72,10 @@ describe('job runner launcher', function () {
         results.set(k, await ended(store, id));
       }
     };
-    const started = Date.now();
     await Promise.all(Array.from({ length: 16 }, worker));
     const wrong = [...results].filter(([k, v]) => v !== k + 1000).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
     expect(wrong, wrong.join('\n')).to.deep.equal([]);
     expect(results.size).to.equal(120);
-    expect(Date.now() - started).to.be.below(50000);
     expect((await store.list()).filter((j) => j.state !== 'finished')).to.deep.equal([]);
   });
 

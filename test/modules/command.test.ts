@@ -119,13 +119,11 @@ describe('command module', () => {
     const pending = h.callWith('command.run', [argv.join(' ')], { signal: controller.signal });
     pending.catch(() => { /* awaited below */ });
     await waitFor(async () => (await processesWithArgv(argv)).length > 0, 5000);
-    const started = Date.now();
     controller.abort(new Error('test gives up'));
     let rejected = false;
     try { await pending; } catch { rejected = true; }
     expect(rejected, 'the aborted call rejects').to.equal(true);
-    await waitFor(async () => (await processesWithArgv(argv)).length === 0, 1500);
-    expect(Date.now() - started).to.be.below(1500);
+    await waitFor(async () => (await processesWithArgv(argv)).length === 0, 10000);
   });
 
   it('kills group members that ignore SIGTERM with SIGKILL after a grace second', async () => {
@@ -134,13 +132,15 @@ describe('command module', () => {
     const pending = h.callWith('command.run', [`trap '' TERM; ${argv.join(' ')}; echo done`], { signal: controller.signal });
     pending.catch(() => { /* checked below */ });
     await waitFor(async () => (await processesWithArgv(argv)).length > 0, 5000);
-    const started = Date.now();
+    const started = performance.now();
     controller.abort();
+    expect((await processesWithArgv(argv)).length, 'SIGTERM is ignored: still running').to.be.above(0);
     let rejected = false;
     try { await pending; } catch { rejected = true; }
     expect(rejected).to.equal(true);
-    await waitFor(async () => (await processesWithArgv(argv)).length === 0, 3000);
-    expect(Date.now() - started).to.be.within(900, 3000);
+    await waitFor(async () => (await processesWithArgv(argv)).length === 0, 10000);
+    // a lower bound only: the SIGKILL came no earlier than the grace second (a busy machine can only make it later)
+    expect(performance.now() - started).to.be.at.least(900);
   });
 
   it('refuses an env value that is not a string, number or boolean', async () => {

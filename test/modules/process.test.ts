@@ -7,12 +7,13 @@ import { moduleHarness, type ModuleHarness } from '../helpers/dispatch.js';
 
 const children: ChildProcess[] = [];
 
-/** Spawns `sleep <seconds>` and resolves once it runs; the promise `exited` gives its signal. */
-function sleeper(seconds: string): { child: ChildProcess; exited: Promise<NodeJS.Signals | null> } {
+/** Spawns `sleep <seconds>`; `running` resolves once it runs (exec done), `exited` gives its signal. */
+function sleeper(seconds: string): { child: ChildProcess; running: Promise<void>; exited: Promise<NodeJS.Signals | null> } {
   const child = spawn('sleep', [seconds], { stdio: 'ignore' });
   children.push(child);
+  const running = new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
-  return { child, exited };
+  return { child, running, exited };
 }
 
 /** "49.8 MiB" → KiB */
@@ -54,8 +55,8 @@ describe('process module', () => {
   });
 
   it('mem() and memory() list programs with their memory as text, smallest first', async () => {
-    const { child } = sleeper('60');
-    await new Promise((r) => setTimeout(r, 100));
+    const { child, running } = sleeper('60');
+    await running;
     for (const m of ['process.mem', 'process.memory']) {
       const rows = await h.call(m) as string[][];
       const programs = rows.filter((r) => r[3] !== '' && r[0] !== '');
@@ -88,7 +89,7 @@ describe('process module', () => {
   it('pkill() signals by name and returns 1 when nothing matched', async () => {
     const unique = `61.${process.pid}`;
     const s = sleeper(unique);
-    await new Promise((r) => setTimeout(r, 100));
+    await s.running;
     expect(await h.call('process.pkill', `sleep ${unique}`, '-f')).to.equal(0);
     expect(await s.exited).to.equal('SIGTERM');
     expect(await h.call('process.pkill', 'no-such-process-name-zz')).to.equal(1);

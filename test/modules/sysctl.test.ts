@@ -24,9 +24,10 @@ describe('sysctl module', () => {
   });
 
   it('fails with CommandFailedError for a key that does not exist or cannot be set', async () => {
-    for (const call of [h.call('sysctl.get', 'no.such.key.here'), h.call('sysctl.set', 'kernel.ostype', 'Plan9')]) {
+    // one call at a time: started together, the second could reject before anything awaits it
+    for (const call of [() => h.call('sysctl.get', 'no.such.key.here'), () => h.call('sysctl.set', 'kernel.ostype', 'Plan9')]) {
       try {
-        await call;
+        await call();
         expect.fail('expected CommandFailedError');
       } catch (err) {
         expect(err).to.be.instanceOf(CommandFailedError);

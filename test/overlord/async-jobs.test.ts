@@ -1,6 +1,8 @@
 // Async jobs end to end: `func … call --async --nopoll` submits in one process, `--jobstatus` in new processes
 // reads the job store and polls the real minions (127.0.0.2–4) until PARTIAL turns FINISHED.
 import { expect } from 'chai';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { runBin, stopAll } from '../helpers/processes.js';
 import { startFleet, type Fleet } from './fleet.js';
 
@@ -48,13 +50,19 @@ describe('overlord async jobs across processes', function () {
   });
 
   it('shows the hosts that finished first as PARTIAL results (forced-async command.run)', async () => {
-    // only the minion whose FUNC_ROOT names 127.0.0.4 sleeps; command.run is async by default (async_methods.conf)
-    const id = await submit('command', 'run', 'case "$FUNC_ROOT" in *127.0.0.4*) sleep 3;; esac; echo done');
+    // only the minion whose FUNC_ROOT names 127.0.0.4 waits, until the test has seen the PARTIAL status and creates
+    // the gate file; command.run is async by default (async_methods.conf)
+    const gate = path.join(fleet.root, `gate-${process.pid}`);
+    const id = await submit('command', 'run', `case "$FUNC_ROOT" in *127.0.0.4*) while [ ! -e ${gate} ]; do sleep 0.05; done;; esac; echo done`);
     let partial: Status | null = null;
-    for (let i = 0; i < 30 && partial === null; i++) {
-      const s = await jobstatus(id);
-      if (s[0] === 3 && Object.keys(s[1] as object).length === 2) partial = s;
-      else await new Promise((r) => setTimeout(r, 100));
+    try {
+      for (let i = 0; i < 60 && partial === null; i++) {
+        const s = await jobstatus(id);
+        if (s[0] === 3 && Object.keys(s[1] as object).length === 2) partial = s;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await fs.writeFile(gate, '');
     }
     expect(partial).to.deep.equal([3, { '127.0.0.2': [0, 'done\n', ''], '127.0.0.3': [0, 'done\n', ''] }]);
     expect(await untilFinished(id)).to.deep.equal(Object.fromEntries(HOSTS.map((h) => [h, [0, 'done\n', '']])));

@@ -2,30 +2,11 @@
 // funcd processes on 127.0.0.2, 127.0.0.3, … on one free port picked per fleet (written to the overlord's
 // overlord.conf as listen_port), each in its own FUNC_ROOT with a signed certificate.
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { createTestCa, issueMinionCert, writeMinionConfs, type TestCa } from '../helpers/pki.js';
+import { freePort } from '../helpers/ports.js';
 import { spawnBin, waitForOutput, type BinProcess } from '../helpers/processes.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
-
-/** A port free on every fleet address: the kernel's pick for 127.0.0.2, checked on the other addresses. */
-async function pickFleetPort(names: readonly string[]): Promise<number> {
-  const tryListen = (host: string, port: number): Promise<number | null> => new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(null));
-    srv.listen(port, host, () => {
-      const got = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(got));
-    });
-  });
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await tryListen(names[0] ?? '127.0.0.2', 0);
-    if (port === null) continue;
-    const others = await Promise.all(names.slice(1).map((n) => tryListen(n, port)));
-    if (others.every((p) => p !== null)) return port;
-  }
-  throw new Error(`no port free on every fleet address (${names.join(', ')})`);
-}
 
 /** One minion of the fleet. */
 export interface FleetMinion {
@@ -63,7 +44,7 @@ async function startMinionProcess(m: FleetMinion): Promise<void> {
 export async function startFleet(names: readonly string[], options: { running?: readonly string[]; minionConf?: Record<string, string> } = {}): Promise<Fleet> {
   const ca = await createTestCa();
   const minions: FleetMinion[] = [];
-  const port = await pickFleetPort(names);
+  const port = await freePort(...names);
   await writeIniFile(path.join(ca.root, 'etc/func/overlord.conf'), `[main]\nlisten_port = ${port}\n`);
   for (const name of names) {
     const root = await makeTempRoot(`func-minion-${name}`);
