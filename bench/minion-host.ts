@@ -9,7 +9,9 @@ async function main(): Promise<void> {
   const list = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as Array<{ name: string; root: string }>;
   const handles: MinionHandle[] = [];
   for (const m of list) {
-    handles.push(await startMinion({ root: m.root, name: m.name, host: m.name, port: BENCH_PORT, log: silentLogger, crlPollMs: 600000 }));
+    handles.push(await startMinion({
+      root: m.root, name: m.name, settings: { listen_addr: m.name, listen_port: String(BENCH_PORT) }, log: silentLogger, crlPollMs: 600000,
+    }));
   }
   const stop = (): void => { void Promise.allSettled(handles.map((h) => h.stop())).then(() => process.exit(0)); };
   process.once('SIGTERM', stop);

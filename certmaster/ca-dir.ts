@@ -6,7 +6,8 @@ import { CaError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { createCaCertificate, parseCertificate } from './ca.js';
 import { withCaLock } from './ca-lock.js';
-import { readIfExists, writeFileAtomic } from './files.js';
+import { readIfExists } from './files.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { generatePrivateKey, loadPrivateKey, type KeyType } from './keys.js';
 
 /** The CA's key pair as PEM text. */
@@ -54,8 +55,8 @@ export class CaDirectory {
       }
       const keyPem = await generatePrivateKey(keyType);
       const certPem = await createCaCertificate(keyPem, hostname);
-      await writeFileAtomic(this.keyFile, keyPem, 0o600);
-      await writeFileAtomic(this.certFile, certPem, 0o644);
+      await writeFileAtomic(this.keyFile, keyPem, { mode: 0o600 });
+      await writeFileAtomic(this.certFile, certPem, { mode: 0o644 });
       log.info(`created certificate authority ${this.certFile} (${keyType} key, CN ${hostname}-CA-KEY)`);
       return true;
     });
@@ -94,7 +95,7 @@ export class CaDirectory {
       last = BigInt(text.trim());
     }
     const next = last + 1n;
-    await writeFileAtomic(this.serialFile, `${next}\n`, 0o644);
+    await writeFileAtomic(this.serialFile, `${next}\n`, { mode: 0o644 });
     return next;
   }
 }

@@ -2,6 +2,7 @@
 // into a minion certificate, and the comparisons certmaster needs (cert ↔ key, fingerprints).
 import crypto from 'node:crypto';
 import { CaError, CsrRefusedError } from '../common/errors.js';
+import { fingerprint256 } from '../common/tls.js';
 import { nameHash } from '../common/subject-hash.js';
 import { x509 } from '../common/x509.js';
 import type { ParsedCsr } from './csr.js';
@@ -129,9 +130,8 @@ export function certIssuedBy(certPem: string, caCertPem: string): boolean {
 }
 
 /** SHA-256 over the DER of the first PEM block (certificate or CSR), as `AA:BB:…` (openssl's format). */
-export function fingerprint256(pem: string): string {
+export function pemFingerprint256(pem: string): string {
   const m = /-----BEGIN [^-]+-----([\s\S]+?)-----END [^-]+-----/.exec(pem);
   if (!m) throw new CaError('no PEM block to fingerprint');
-  const der = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
-  return crypto.createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+  return fingerprint256(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
 }

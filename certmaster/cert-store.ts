@@ -9,11 +9,12 @@ import { CaError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { FuncPaths, funcRoot, rooted } from '../common/paths.js';
 import { subjectHash } from '../common/subject-hash.js';
-import { fingerprint256, parseCertificate, refuseCaLookalike, signCsr } from './ca.js';
+import { pemFingerprint256, parseCertificate, refuseCaLookalike, signCsr } from './ca.js';
 import { CaDirectory } from './ca-dir.js';
 import { commonNames } from './subject.js';
 import { parseCsr, type ParsedCsr } from './csr.js';
-import { readIfExists, removeIfExists, writeFileAtomic } from './files.js';
+import { readIfExists, removeIfExists } from './files.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { checkHostName, hostNameProblem } from './host-name.js';
 import { parseKeyType } from './keys.js';
 import { RevocationList } from './revocation.js';
@@ -148,8 +149,8 @@ export class CertStore {
   /** Stores a checked CSR as pending (csrroot/<host>.csr, 0644). */
   async storeCsr(csr: ParsedCsr): Promise<string> {
     const file = this.csrPath(csr.cn);
-    await writeFileAtomic(file, csr.pem, 0o644);
-    this.audit.info(`request stored for ${csr.cn} (CSR sha256 ${fingerprint256(csr.pem)})`);
+    await writeFileAtomic(file, csr.pem, { mode: 0o644 });
+    this.audit.info(`request stored for ${csr.cn} (CSR sha256 ${pemFingerprint256(csr.pem)})`);
     return file;
   }
 
@@ -171,13 +172,13 @@ export class CertStore {
       refuseCaLookalike(csr, caCertPem);
       const serial = await this.ca.nextSerial();
       const pem = await signCsr({ csr, caKeyPem: keyPem, caCertPem, serial });
-      await writeFileAtomic(certFile, pem, 0o644);
+      await writeFileAtomic(certFile, pem, { mode: 0o644 });
       return { serial, certPem: pem };
     });
     const csrFile = this.csrPath(csr.cn);
     const hadCsr = await removeIfExists(csrFile);
     this.log.info(`signed ${csr.cn}: ${certFile} (serial ${serial})`);
-    this.audit.info(`signed ${csr.cn} serial ${serial} sha256 ${fingerprint256(certPem)}`);
+    this.audit.info(`signed ${csr.cn} serial ${serial} sha256 ${pemFingerprint256(certPem)}`);
     if (withTriggers) await this.trigger('sign', 'post', csr.cn);
     return { host: csr.cn, csrFile: hadCsr ? csrFile : null, certFile, serial, certPem };
   }
@@ -232,7 +233,7 @@ export class CertStore {
       for (const host of names) {
         const file = kind === 'csr' ? this.csrPath(host) : this.certPath(host);
         const pem = await readIfExists(file);
-        if (pem !== null) entries.push({ host, kind, file, sha256: fingerprint256(pem) });
+        if (pem !== null) entries.push({ host, kind, file, sha256: pemFingerprint256(pem) });
       }
     }
     return globs.map((pattern) => {

@@ -4,7 +4,7 @@
 import { InvalidArgumentsError, MethodNotFoundError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { CallRequest, WireValue } from '../transport/types.js';
-import { fingerprint256 } from './ca.js';
+import { pemFingerprint256 } from './ca.js';
 import type { CertStore } from './cert-store.js';
 import type { ParsedCsr } from './csr.js';
 
@@ -75,7 +75,7 @@ export class Enrollment {
     this.log.info(`${host} requested signing of cert ${host} (from ${peerAddress})`);
     const pending = await this.store.readCsr(host);
     if (pending !== null) {
-      if (fingerprint256(pending) !== fingerprint256(csr.pem)) {
+      if (pemFingerprint256(pending) !== pemFingerprint256(csr.pem)) {
         this.log.info(`a request for ${host} is already pending and does not match this one`);
       }
       return notSigned();

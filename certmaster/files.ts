@@ -1,25 +1,7 @@
-// Small file helpers for the CA's directories: atomic writes with an explicit mode, optional reads.
-import crypto from 'node:crypto';
+// Small file helpers for the CA's directories: optional reads and removals (atomic writes: common/atomic-write.ts).
 import fs from 'node:fs/promises';
 import fsSync from 'node:fs';
-import path from 'node:path';
 import { ConfigError } from '../common/errors.js';
-
-/**
- * Writes `data` to `file` through a temporary file in the same directory and a rename, so that readers
- * never see half a file; the file gets `mode` (0600 for private keys, 0644 for certificates and CSRs).
- */
-export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await fs.writeFile(tmp, data, { mode, flag: 'wx' });
-    await fs.chmod(tmp, mode); // the umask may have narrowed it
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 /** The file's text, or null when it does not exist. */
 export async function readIfExists(file: string): Promise<string | null> {

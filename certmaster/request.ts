@@ -8,9 +8,10 @@ import { silentLogger, type Logger } from '../common/log.js';
 import { resolveMinionName } from '../common/minion-name.js';
 import { funcRoot } from '../common/paths.js';
 import { xmlrpcCall } from '../transport/xmlrpc/client.js';
-import { certIssuedBy, certMatchesKey, fingerprint256 } from './ca.js';
+import { certIssuedBy, certMatchesKey, pemFingerprint256 } from './ca.js';
 import { createCsr, csrMatchesKey } from './csr.js';
-import { readIfExists, writeFileAtomic } from './files.js';
+import { readIfExists } from './files.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { checkHostName } from './host-name.js';
 import { generatePrivateKey, parseKeyType } from './keys.js';
 
@@ -75,13 +76,13 @@ async function ensureKeyAndCsr(e: Enrollee, conf: CertmasterMinionConf, log: Log
   let keyPem = await readIfExists(e.keyFile);
   if (keyPem === null) {
     keyPem = await generatePrivateKey(parseKeyType(conf.key_type, 'certmaster minion.conf [main] key_type'));
-    await writeFileAtomic(e.keyFile, keyPem, 0o600);
+    await writeFileAtomic(e.keyFile, keyPem, { mode: 0o600 });
     log.info(`generated key ${e.keyFile}`);
   }
   let csrPem = await readIfExists(e.csrFile);
   if (csrPem === null || !csrMatchesKey(csrPem, keyPem)) {
     csrPem = await createCsr(keyPem, e.host);
-    await writeFileAtomic(e.csrFile, csrPem, 0o644);
+    await writeFileAtomic(e.csrFile, csrPem, { mode: 0o644 });
     log.info(`wrote certificate request ${e.csrFile}`);
   }
   return { keyPem, csrPem };
@@ -154,8 +155,8 @@ export async function requestCertificate(options: RequestCertificateOptions = {}
     const signed = await attempt(e, csrPem, deadline, options, interval, result.attempts);
     if (signed) {
       if (!certMatchesKey(signed.cert, keyPem)) throw mismatch(e.host);
-      await writeFileAtomic(e.certFile, signed.cert, 0o644);
-      await writeFileAtomic(e.caFile, signed.ca, 0o644);
+      await writeFileAtomic(e.certFile, signed.cert, { mode: 0o644 });
+      await writeFileAtomic(e.caFile, signed.ca, { mode: 0o644 });
       log.info(`certificate for ${e.host} received from ${e.url}: ${e.certFile}`);
       return result;
     }
@@ -171,7 +172,7 @@ async function attempt(
   const log = options.log ?? silentLogger;
   // the last attempt at the deadline still gets a fair chance to be answered
   const callTimeout = Math.max(MIN_CALL_TIMEOUT_MS, Math.min(CALL_TIMEOUT_MS, deadline - Date.now()));
-  let info: WaitInfo = { reason: 'pending', host: e.host, url: e.url, attempt: n, retryInMs: interval, csrFingerprint: fingerprint256(csrPem) };
+  let info: WaitInfo = { reason: 'pending', host: e.host, url: e.url, attempt: n, retryInMs: interval, csrFingerprint: pemFingerprint256(csrPem) };
   try {
     const signed = await untilAborted(askOnce(e, csrPem, callTimeout), options.signal);
     if (signed) return signed;

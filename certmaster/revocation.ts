@@ -3,7 +3,8 @@
 import { CaError } from '../common/errors.js';
 import type { CaDirectory } from './ca-dir.js';
 import { createCrl, parseCrl, type RevokedEntry } from './crl.js';
-import { readIfExists, writeFileAtomic } from './files.js';
+import { readIfExists } from './files.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 
 /** How long a CRL is valid; the daemon re-signs it when less than half of this is left. */
 export const CRL_VALIDITY_DAYS = 90;
@@ -40,7 +41,7 @@ export class RevocationList {
     if (!records.some((r) => r.serial.replace(/^0+(?=.)/, '') === serial)) {
       records.push({ serial: serial.length % 2 ? `0${serial}` : serial, revocationDate: now, host });
       const text = records.map((r) => `${r.serial} ${r.revocationDate.toISOString()} ${r.host}\n`).join('');
-      await writeFileAtomic(this.ca.revokedFile, text, 0o644);
+      await writeFileAtomic(this.ca.revokedFile, text, { mode: 0o644 });
     }
     await this.regenerate(now);
   }
@@ -52,7 +53,7 @@ export class RevocationList {
       caKeyPem: keyPem, caCertPem: certPem, revoked: await this.records(),
       thisUpdate: now, nextUpdate: new Date(now.getTime() + CRL_VALIDITY_DAYS * DAY_MS),
     });
-    await writeFileAtomic(this.ca.crlFile, pem, 0o644);
+    await writeFileAtomic(this.ca.crlFile, pem, { mode: 0o644 });
     return pem;
   }
 

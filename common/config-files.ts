@@ -1,13 +1,12 @@
 // The schemas and defaults of func's and certmaster's config files (func-compat.md §6), and their readers.
-import { loadConfig, opt, type ConfigOf } from './config.js';
+// minion.conf and overlord.conf hold only transport-neutral keys here: each transport declares its own.
+import { applySection, loadConfig, opt, readSection, type ConfigOf, type RawSection } from './config.js';
 import { FuncPaths, funcRoot, rooted } from './paths.js';
 
 export const MinionConfSchema = {
   log_level: opt('string', 'INFO'),
   acl_dir: opt('path', FuncPaths.aclDir),
   certmaster_overrides_acls: opt('bool', true),
-  listen_addr: opt('string', ''),
-  listen_port: opt('int', 51234),
   minion_name: opt('string', ''),
   method_log_dir: opt('path', '/var/log/func/methods/'),
   use_certmaster: opt('bool', true),
@@ -18,7 +17,6 @@ export const MinionConfSchema = {
   module_list: opt('list', [] as string[]),
   // beyond func
   job_retention: opt('int', 3600),
-  max_body_bytes: opt('int', 16 * 1024 * 1024),
   call_timeout: opt('float', 0),
   transports: opt('list', ['xmlrpc']),
 };
@@ -26,7 +24,6 @@ export type MinionConf = ConfigOf<typeof MinionConfSchema>;
 
 export const OverlordConfSchema = {
   socket_timeout: opt('float', 0),
-  listen_port: opt('int', 51234),
   backend: opt('string', 'conf'),
   group_db: opt('path', ''),
   key_file: opt('path', ''),
@@ -80,6 +77,16 @@ export type AsyncMethodsConf = ConfigOf<typeof AsyncMethodsConfSchema>;
 
 export const readMinionConf = (root = funcRoot(), file = rooted(FuncPaths.minionConf, root)): MinionConf =>
   loadConfig(MinionConfSchema, file, root);
+/** minion.conf: its neutral keys typed, and its raw [main] section for the transports' own keys. */
+export function readMinionConfig(root = funcRoot(), file = rooted(FuncPaths.minionConf, root), overrides: Record<string, string> = {}): { conf: MinionConf; raw: RawSection } {
+  const raw = readSection(file, root, overrides);
+  return { conf: applySection(MinionConfSchema, raw), raw };
+}
+/** overlord.conf: its neutral keys typed, and its raw [main] section for the transport's own keys. */
+export function readOverlordConfig(root = funcRoot(), file = rooted(FuncPaths.overlordConf, root), overrides: Record<string, string> = {}): { conf: OverlordConf; raw: RawSection } {
+  const raw = readSection(file, root, overrides);
+  return { conf: applySection(OverlordConfSchema, raw), raw };
+}
 export const readOverlordConf = (root = funcRoot(), file = rooted(FuncPaths.overlordConf, root)): OverlordConf =>
   loadConfig(OverlordConfSchema, file, root);
 export const readCertmasterConf = (root = funcRoot(), file = rooted(FuncPaths.certmasterConf, root)): CertmasterConf =>

@@ -128,6 +128,23 @@ export function applySchema<S extends Schema>(
   return out as ConfigOf<S>;
 }
 
+/** The raw [main] section of one config file: values as read (strings), the file and the root paths resolve under. */
+export interface RawSection {
+  readonly values: Readonly<Record<string, string>>;
+  readonly file: string;
+  readonly root?: string;
+}
+
+/** Reads the [main] section of `file` raw; `overrides` (raw strings) replace the file's values. */
+export function readSection(file: string, root?: string, overrides: Readonly<Record<string, string>> = {}): RawSection {
+  return { values: { ...readIni(file).main, ...overrides }, file, ...(root !== undefined ? { root } : {}) };
+}
+
+/** Applies a schema to a raw section (typed values, defaults, rooted paths); a bad value names file and key. */
+export function applySection<S extends Schema>(schema: S, raw: RawSection): ConfigOf<S> {
+  return applySchema(schema, { ...raw.values }, raw.file, raw.root);
+}
+
 /**
  * Reads the [main] section of a func config file against a schema. Path values resolve under `root`
  * (default: FUNC_ROOT), so one process can host several roots.

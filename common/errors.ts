@@ -1,14 +1,15 @@
 // The project's error classes: FuncError and one subclass per stable code (ErrorCodes, catalogued in docs/errors.md),
-// grouped by who raises them. Each transport maps them to its own wire (XML-RPC: transport/xmlrpc/faults.ts).
+// grouped by who raises them. What a remote peer sees of them (func's type/value/trace triple) is
+// common/remote-failure.ts; each transport maps that to its own wire.
 
 export const ErrorCodes = {
   CONFIG: 'FUNC_ERR_CONFIG',
+  ACL: 'FUNC_ERR_ACL',
   PROTOCOL: 'FUNC_ERR_PROTOCOL',
   PAYLOAD_TOO_LARGE: 'FUNC_ERR_PAYLOAD_TOO_LARGE',
   CONNECTION: 'FUNC_ERR_CONNECTION',
   TIMEOUT: 'FUNC_ERR_TIMEOUT',
   BROKER_UNAVAILABLE: 'FUNC_ERR_BROKER_UNAVAILABLE',
-  FAULT: 'FUNC_ERR_FAULT',
   CERT_NOT_SIGNED: 'FUNC_ERR_CERT_NOT_SIGNED',
   CERT_REVOKED: 'FUNC_ERR_CERT_REVOKED',
   ACCESS_DENIED: 'FUNC_ERR_ACCESS_DENIED',
@@ -54,6 +55,11 @@ export class ConfigError extends FuncError {
   constructor(message: string, options?: ErrorOptions) { super(ErrorCodes.CONFIG, message, options); }
 }
 
+/** The minion's ACL files cannot be read or parsed: every call is refused with this (func: a ValueError). */
+export class AclError extends FuncError {
+  constructor(message: string, options?: ErrorOptions) { super(ErrorCodes.ACL, message, options); }
+}
+
 // ---- transport ----
 export class ProtocolError extends FuncError {
   constructor(message: string, options?: ErrorOptions) { super(ErrorCodes.PROTOCOL, message, options); }
@@ -69,12 +75,6 @@ export class TimeoutError extends FuncError {
 }
 export class BrokerUnavailableError extends FuncError {
   constructor(message: string, options?: ErrorOptions) { super(ErrorCodes.BROKER_UNAVAILABLE, message, options); }
-}
-/** An XML-RPC fault received from a peer. */
-export class FaultError extends FuncError {
-  constructor(readonly faultCode: number, readonly faultString: string) {
-    super(ErrorCodes.FAULT, `Fault ${faultCode}: ${faultString}`);
-  }
 }
 
 // ---- security ----
@@ -150,10 +150,16 @@ export class CaError extends FuncError {
 export class TargetError extends FuncError {
   constructor(message: string, options?: ErrorOptions) { super(ErrorCodes.TARGET, message, options); }
 }
-/** An error reported by a remote minion (a REMOTE_ERROR list or a fault), rebuilt on the overlord. */
+/**
+ * An error reported by a remote peer, rebuilt by a transport client (errorFromFailure() in
+ * common/remote-failure.ts): func's remote type name, message and trace, and our code when the peer sent it.
+ */
 export class RemoteError extends FuncError {
-  constructor(readonly remoteType: string, message: string, readonly trace = '') {
+  /** the FuncError code the peer raised, when its transport carries it (undefined for func's Python peers) */
+  readonly remoteCode: ErrorCode | undefined;
+  constructor(readonly remoteType: string, message: string, readonly trace = '', remoteCode?: ErrorCode) {
     super(ErrorCodes.REMOTE, message);
+    this.remoteCode = remoteCode;
   }
 }
 

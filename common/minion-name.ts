@@ -3,7 +3,7 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
 import os from 'node:os';
-import { readCertmasterMinionConf, readMinionConf } from './config-files.js';
+import { readCertmasterMinionConf, readMinionConfig } from './config-files.js';
 import { funcRoot } from './paths.js';
 
 /** Inputs of resolveMinionName besides the root. */
@@ -80,7 +80,7 @@ async function nonLoopbackHostName(timeoutMs: number): Promise<string | null> {
  */
 export async function resolveMinionName(root: string = funcRoot(), options: MinionNameOptions = {}): Promise<string> {
   if (options.override) return options.override.trim().toLowerCase();
-  const conf = readMinionConf(root);
+  const { conf, raw } = readMinionConfig(root);
   const configured = conf.minion_name.trim();
   if (configured) return configured.toLowerCase();
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -88,7 +88,9 @@ export async function resolveMinionName(root: string = funcRoot(), options: Mini
   const local = await routeAddress(options.certmaster ?? cm!.certmaster, options.certmasterPort ?? cm?.certmaster_port ?? 51235, timeoutMs);
   const byRoute = local ? await reverseName(local, timeoutMs) : null;
   if (byRoute) return byRoute;
-  const byListenAddr = conf.listen_addr ? await reverseName(conf.listen_addr, timeoutMs) : null;
+  // func's rule reads minion.conf's listen_addr (the XML-RPC transport's key, func's name for it)
+  const listenAddr = raw.values.listen_addr?.trim() ?? '';
+  const byListenAddr = listenAddr ? await reverseName(listenAddr, timeoutMs) : null;
   if (byListenAddr) return byListenAddr;
   const hostName = await nonLoopbackHostName(timeoutMs);
   if (hostName) return hostName;

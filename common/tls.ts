@@ -6,7 +6,29 @@ import type { Socket } from 'node:net';
 import type tls from 'node:tls';
 import { ConfigError } from './errors.js';
 import { subjectHash } from './subject-hash.js';
-import type { PeerIdentity, TlsMaterial } from '../transport/types.js';
+
+/** TLS material for both ends, as PEM text: an end's identity (key, cert) and trust (CA, CRL). */
+export interface TlsMaterial {
+  key: string;
+  cert: string;
+  ca: string;
+  /** certificate revocation list(s) in PEM, when present */
+  crl?: string;
+}
+
+/** Who is calling, as the transport authenticated them. */
+export interface PeerIdentity {
+  /** subject commonName of the peer's certificate */
+  cn: string;
+  /** OpenSSL X509_NAME_hash of the subject, as an unsigned 32-bit integer */
+  subjectHash: number;
+  /** func's ACL key: `${cn}-${subjectHash}` */
+  key: string;
+  /** the peer's network address */
+  address: string;
+  /** SHA-256 fingerprint of the peer certificate, colon-separated hex */
+  fingerprint256: string;
+}
 
 /** Paths of the PEM files a TLS end uses. */
 export interface TlsFiles {

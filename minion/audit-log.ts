@@ -2,58 +2,12 @@
 // "<ip> <CN> <hash> <method> called with <params>", params as Python's repr cut to about 200 characters.
 import fs from 'node:fs';
 import path from 'node:path';
+import { pyRepr } from '../transport/python-repr.js';
 import type { PeerIdentity, WireValue } from '../transport/types.js';
-
-/** Python-like repr of a string: single quotes unless it holds one and no double quote. */
-function reprString(s: string): string {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  const body = s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')
-    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
-}
-
-function reprScalar(v: Exclude<WireValue, WireValue[] | { [k: string]: WireValue }>): string {
-  if (v === null) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'string') return reprString(v);
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (v instanceof Uint8Array) return '<xmlrpclib.Binary instance>';
-  return `<DateTime '${Number.isNaN(v.getTime()) ? 'invalid' : v.toISOString().slice(0, 19).replace(/-/g, '')}'>`;
-}
-
-/** Appends the repr of `v` to `out` until `budget` characters are used (so huge params cost little). */
-function reprInto(v: WireValue, out: string[], budget: { left: number }): void {
-  if (budget.left <= 0) return;
-  const push = (s: string) => { out.push(s); budget.left -= s.length; };
-  if (Array.isArray(v)) {
-    push('[');
-    for (let i = 0; i < v.length && budget.left > 0; i++) { // stops reading a long list once the budget is spent
-      if (i) push(', ');
-      reprInto(v[i]!, out, budget);
-    }
-    push(']');
-  } else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof Date)) {
-    push('{');
-    let i = 0;
-    for (const k in v) {
-      if (budget.left <= 0) break;
-      push(`${i++ ? ', ' : ''}${reprString(k)}: `);
-      reprInto(v[k]!, out, budget);
-    }
-    push('}');
-  } else {
-    const s = reprScalar(typeof v === 'string' && v.length > budget.left ? v.slice(0, budget.left + 1) : v);
-    push(s.length > budget.left + 3 ? `${s.slice(0, budget.left)}...` : s);
-  }
-}
 
 /** The params of a call as Python would print the list, cut to `max` characters ("..." marks a cut). */
 export function abbreviateParams(params: WireValue[], max = 200): string {
-  if (params.length === 0) return '[]';
-  const out: string[] = [];
-  reprInto(params, out, { left: max + 1 });
-  const text = out.join('');
-  return text.length > max ? `${text.slice(0, max)}...` : text;
+  return pyRepr(params, { maxChars: max, binaryContent: false });
 }
 
 const CONTROL = /[\x00-\x1f\x7f]/g;

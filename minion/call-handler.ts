@@ -1,6 +1,6 @@
 // The minion's one CallHandler, in func's dispatch order (func-compat.md §1.3): strip "async.", check the ACL
 // first, write the audit line, then start an async job or dispatch the call. The caller comes only from ctx.peer.
-import { AccessDeniedError, ConfigError, JobError, MarshalError, FuncError } from '../common/errors.js';
+import { AccessDeniedError, AclError, ConfigError, JobError, FuncError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { CallHandler, WireValue } from '../transport/types.js';
 import type { MinionAcl } from './acl.js';
@@ -23,13 +23,6 @@ const ASYNC_PREFIX = 'async.';
 /** IPython's tab-completion probes, answered with every handler name (after the ACL check), as func does. */
 const COMPLETION_PROBES = new Set(['trait_names', '_getAttributeNames']);
 
-/**
- * A broken ACL file answers every call with a Fault carrying the ValueError text, as func's does. The transport
- * edge turns only wire-level errors into Faults, so the ConfigError travels as a MarshalError typed ValueError.
- */
-function aclFileFault(err: ConfigError): FuncError {
-  return new MarshalError(err.message, 'exceptions.ValueError', { cause: err });
-}
 
 /** Builds the handler every transport of one minion shares. */
 export function createCallHandler(parts: CallHandlerParts): CallHandler {
@@ -42,7 +35,7 @@ export function createCallHandler(parts: CallHandlerParts): CallHandler {
     try {
       allowed = peer.key !== '' && parts.acl.allows(peer.key, method);
     } catch (err) {
-      if (err instanceof ConfigError) { log.error(`ACL error, refusing ${method} from ${peer.key}: ${err.message}`); throw aclFileFault(err); }
+      if (err instanceof ConfigError) { log.error(`ACL error, refusing ${method} from ${peer.key}: ${err.message}`); throw new AclError(err.message, { cause: err }); }
       throw err;
     }
     if (!allowed) {

@@ -1,12 +1,13 @@
 // funcd as a library: startMinion() prepares one minion from its root (config, name, TLS, ACL, modules), opens
-// its job store and starts every configured transport with one CallHandler. Many minions may share a process.
-import { readMinionConf } from '../common/config-files.js';
+// its job store and starts every configured transport with one CallHandler (retrying those that cannot start yet). Many minions may share a process.
+import { applySection } from '../common/config.js';
+import { MinionConfSchema, readMinionConf } from '../common/config-files.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { FuncPaths, rooted } from '../common/paths.js';
+import { remoteErrorList } from '../common/remote-failure.js';
 import '../transport/index.js';
-import { getTransport } from '../transport/registry.js';
-import type { ListenAddress, TlsMaterial, TransportFactory, TransportServer } from '../transport/types.js';
-import { remoteErrorList } from '../transport/xmlrpc/faults.js';
+import { getTransport, transportNames } from '../transport/registry.js';
+import type { ListenAddress, TlsMaterial, TransportFactory } from '../transport/types.js';
 import { AuditLog } from './audit-log.js';
 import { createCallHandler } from './call-handler.js';
 import { CrlWatcher } from './crl-watch.js';
@@ -14,9 +15,12 @@ import { Dispatcher } from './dispatch.js';
 import { ChildProcessJobLauncher } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { prepareMinion, type MinionSetup } from './minion-setup.js';
+import { TransportSupervisor, type TransportReport } from './transport-supervisor.js';
+import { TRANSPORT_STATES_FILE, writeTransportStates } from './transport-states.js';
 
 /** Where the async job records of a minion live (rooted). */
 export const JOBS_DIR = '/var/lib/func/jobs';
+
 
 /** How to start one minion. */
 export interface MinionOptions {
@@ -26,33 +30,29 @@ export interface MinionOptions {
   configFile?: string;
   /** overrides minion_name and name resolution */
   name?: string;
-  /** overrides listen_addr */
-  host?: string;
-  /** overrides listen_port (of the first transport); 0 = an ephemeral port */
-  port?: number;
+  /** minion.conf [main] values (raw strings) that replace the file's, e.g. { listen_port: '0' } */
+  settings?: Record<string, string>;
   /** func.log logger; default: <root>/var/log/func/func.log at log_level */
   log?: Logger;
   /** transports to serve; default: minion.conf `transports` looked up in the transport registry */
   transports?: TransportFactory[];
   /** how often the CRL file is polled for changes, ms (default 3000) */
   crlPollMs?: number;
+  /** first delay before a transport that cannot start yet is tried again, ms (default 1000, doubling to 60000) */
+  transportRetryMs?: number;
 }
 
 /** A running minion. */
 export interface MinionHandle {
   name: string;
-  /** where each transport listens, in the order of the transports */
-  addresses: ListenAddress[];
+  /** where each listening transport listens (the real port once serving), in the order of the transports */
+  readonly addresses: ListenAddress[];
+  /** each transport's state: serving, retrying (with why), stopped */
+  transports(): TransportReport[];
   /** the prepared configuration (paths, identities, ACL) */
   setup: MinionSetup;
   /** stops the transports and the job store (running jobs are killed and recorded as interrupted) */
   stop(): Promise<void>;
-}
-
-/** A transport server that can swap its TLS material at run time (XmlRpcServer can). */
-interface TlsSwappable { setTls(material: TlsMaterial): void }
-function canSwapTls(s: TransportServer): s is TransportServer & TlsSwappable {
-  return typeof (s as Partial<TlsSwappable>).setTls === 'function';
 }
 
 function openJobStore(setup: MinionSetup, log: Logger): JobStore {
@@ -63,29 +63,26 @@ function openJobStore(setup: MinionSetup, log: Logger): JobStore {
   });
   return new JobStore({
     dir: jobsDir, methodLogDir: conf.method_log_dir, retentionSec: conf.job_retention, launcher, log,
-    failureToWire: (f) => remoteErrorList(f.type, f.message, f.trace),
+    failureToWire: (f) => remoteErrorList(f),
   });
 }
 
-async function startServers(setup: MinionSetup, options: MinionOptions, factories: TransportFactory[], parts: Parameters<typeof createCallHandler>[0]): Promise<TransportServer[]> {
-  const handler = createCallHandler(parts);
-  const host = options.host ?? (setup.conf.listen_addr || '0.0.0.0');
-  const servers: TransportServer[] = [];
-  try {
-    for (const [i, factory] of factories.entries()) {
-      const port = i === 0 ? options.port ?? setup.conf.listen_port : factory.defaultPort;
-      const server = factory.createServer({ host, port, tls: setup.tls, maxBodyBytes: setup.conf.max_body_bytes }, handler);
-      await server.start();
-      servers.push(server);
-    }
-  } catch (err) {
-    await Promise.allSettled(servers.map((s) => s.stop()));
-    throw err;
+function superviseTransports(
+  setup: MinionSetup, factories: TransportFactory[], handlerParts: Parameters<typeof createCallHandler>[0], log: Logger, firstRetryMs?: number,
+): TransportSupervisor {
+  const handler = createCallHandler(handlerParts);
+  const stateFile = rooted(TRANSPORT_STATES_FILE, setup.root);
+  const supervisor = new TransportSupervisor({
+    log, onChange: (reports) => writeTransportStates(stateFile, reports, log), ...(firstRetryMs !== undefined ? { firstRetryMs } : {}),
+  });
+  for (const factory of factories) {
+    const options = applySection(factory.settings.minion, setup.raw);
+    supervisor.add(factory.name, (reportState) => factory.createServer({ options, tls: setup.tls, minionName: setup.name, log, reportState }, handler));
   }
-  return servers;
+  return supervisor;
 }
 
-function watchCrl(setup: MinionSetup, servers: TransportServer[], log: Logger, intervalMs?: number): CrlWatcher {
+function watchCrl(setup: MinionSetup, supervisor: TransportSupervisor, log: Logger, intervalMs?: number): CrlWatcher {
   const file = setup.files.crl ?? `${setup.certDir}/crl.pem`;
   const watcher = new CrlWatcher({
     file, log, ...(intervalMs !== undefined ? { intervalMs } : {}),
@@ -93,7 +90,7 @@ function watchCrl(setup: MinionSetup, servers: TransportServer[], log: Logger, i
       const material: TlsMaterial = { ...setup.tls };
       if (crl === undefined) delete material.crl; else material.crl = crl;
       try {
-        for (const s of servers) if (canSwapTls(s)) s.setTls(material);
+        supervisor.updateTls(material);
         setup.tls = material;
       } catch (err) {
         log.error(`cannot apply CRL ${file}: ${(err as Error).message}; keeping the previous one`);
@@ -102,6 +99,15 @@ function watchCrl(setup: MinionSetup, servers: TransportServer[], log: Logger, i
   });
   watcher.start();
   return watcher;
+}
+
+/** Warns about minion.conf keys that neither func-ts nor any registered transport knows (func ignores them too). */
+function warnUnknownKeys(setup: MinionSetup, factories: TransportFactory[], log: Logger): void {
+  const known = new Set(Object.keys(MinionConfSchema));
+  for (const f of [...factories, ...transportNames().map((n) => getTransport(n))]) for (const k of Object.keys(f.settings.minion)) known.add(k);
+  for (const key of Object.keys(setup.raw.values)) {
+    if (!known.has(key)) log.warn(`${setup.raw.file} [main] ${key}: unknown key, ignored`);
+  }
 }
 
 /** The minion's func.log (<root>/var/log/func/func.log) at minion.conf's log_level. */
@@ -119,30 +125,34 @@ export function minionLogger(root: string, configFile?: string, stderr = false):
 export async function startMinion(options: MinionOptions): Promise<MinionHandle> {
   const root = options.root;
   const log = options.log ?? minionLogger(root, options.configFile);
-  const setup = await prepareMinion({ root, configFile: options.configFile, name: options.name, log });
+  const setup = await prepareMinion({ root, configFile: options.configFile, name: options.name, log, settings: options.settings });
   const factories = options.transports ?? setup.conf.transports.map((t) => getTransport(t));
+  warnUnknownKeys(setup, factories, log);
+  for (const factory of factories) applySection(factory.settings.minion, setup.raw); // a bad value fails here, before anything starts
   const jobs = openJobStore(setup, log);
   await jobs.open();
   const audit = new AuditLog(rooted(`${FuncPaths.funcLogDir}/audit.log`, root));
   const dispatcher = new Dispatcher({ registry: setup.registry, root, minionName: setup.name, jobs, log, callTimeoutSec: setup.conf.call_timeout });
-  let servers: TransportServer[];
+  let supervisor: TransportSupervisor;
   try {
-    servers = await startServers(setup, options, factories, { acl: setup.acl, audit, dispatcher, jobs, registry: setup.registry, log });
+    supervisor = superviseTransports(setup, factories, { acl: setup.acl, audit, dispatcher, jobs, registry: setup.registry, log }, log, options.transportRetryMs);
+    await supervisor.start();
   } catch (err) {
     await jobs.close();
     await audit.close();
     throw err;
   }
-  const crl = watchCrl(setup, servers, log, options.crlPollMs);
-  log.info(`minion ${setup.name} serving on ${servers.map((s) => `${s.address.host}:${s.address.port}`).join(', ')}`);
+  const crl = watchCrl(setup, supervisor, log, options.crlPollMs);
+  log.info(`minion ${setup.name} serving on ${supervisor.reports().map((r) => `${r.endpoint || '-'} (${r.transport}${r.state === 'serving' ? '' : `, ${r.state}`})`).join(', ')}`);
   let stopping: Promise<void> | null = null;
   return {
     name: setup.name,
-    addresses: servers.map((s) => s.address),
+    get addresses() { return supervisor.servers().flatMap((s) => (s.address ? [s.address] : [])); },
+    transports: () => supervisor.reports(),
     setup,
     stop: () => (stopping ??= (async () => {
       crl.stop();
-      await Promise.allSettled(servers.map((s) => s.stop()));
+      await supervisor.stop();
       await jobs.close();
       await audit.close();
       log.info(`minion ${setup.name} stopped`);

@@ -2,10 +2,9 @@
 // built like the daemon's, sends progress, log lines and the result or error back, and exits.
 import { JobError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { funcErrorToWire, isRemoteErrorList, remoteErrorList } from '../transport/xmlrpc/faults.js';
+import { failureOf, remoteErrorList } from '../common/remote-failure.js';
 import type { ProgressEvent } from '../transport/types.js';
 import { Dispatcher } from './dispatch.js';
-import type { JobFailure } from './job-record.js';
 import type { JobMessage, JobSpec } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { loadModules } from './loader.js';
@@ -14,16 +13,6 @@ import { ModuleRegistry } from './registry.js';
 
 let finished = false;
 const abortJob = new AbortController();
-
-/** The failure record of an error a call threw, with the type name func would report. */
-function jobFailureOf(err: unknown): JobFailure {
-  const wire = funcErrorToWire(err);
-  if (wire.kind === 'value' && isRemoteErrorList(wire.value)) {
-    const [, type, message, trace] = wire.value.map((v) => (v === null || v === undefined ? '' : String(v)));
-    return { type: type ?? 'exceptions.Exception', message: message ?? '', trace: trace ?? '' };
-  }
-  return { type: 'xmlrpclib.Fault', message: wire.kind === 'fault' ? wire.faultString : String(err), trace: '' };
-}
 
 function send(message: JobMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -59,7 +48,7 @@ async function run(spec: JobSpec): Promise<void> {
   const registry = new ModuleRegistry(await loadModules({ dir: spec.moduleDir, moduleList: spec.moduleList }));
   const jobs = new JobStore({
     dir: spec.jobsDir, methodLogDir: spec.methodLogDir, retentionSec: spec.retentionSec,
-    failureToWire: (f) => remoteErrorList(f.type, f.message, f.trace),
+    failureToWire: (f) => remoteErrorList(f),
   });
   const dispatcher = new Dispatcher({ registry, root: spec.root, minionName: spec.minionName, jobs, callTimeoutSec: 0 });
   try {
@@ -68,7 +57,7 @@ async function run(spec: JobSpec): Promise<void> {
     });
     await send({ kind: 'result', value });
   } catch (err) {
-    await send({ kind: 'error', failure: jobFailureOf(err) });
+    await send({ kind: 'error', failure: failureOf(err) });
   }
 }
 
@@ -87,6 +76,6 @@ process.once('message', (spec: JobSpec) => {
   jobId = spec.id;
   send({ kind: 'started' })
     .then(() => run(spec))
-    .catch((err: unknown) => send({ kind: 'error', failure: jobFailureOf(err) }))
+    .catch((err: unknown) => send({ kind: 'error', failure: failureOf(err) }))
     .finally(() => { finished = true; process.exit(0); });
 });

@@ -1,11 +1,11 @@
 // One async job's record and its file: <jobs dir>/<job id>.json, written atomically (temp file + rename),
 // with the result kept losslessly (wire-json). Read back defensively: a damaged file reads as "no such job".
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { WireValue } from '../transport/types.js';
 import { isJobId } from './job-id.js';
-import { wireFromJson, wireToJson } from './wire-json.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
+import { wireFromJson, wireToJson } from '../transport/wire-json.js';
 
 /** Life cycle of a job: running, then exactly one of the four ends. */
 export type JobState = 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
@@ -56,14 +56,7 @@ export async function writeRecord(dir: string, record: JobRecord): Promise<void>
   const file = recordFile(dir, record.id);
   const { result, ...rest } = record;
   const data = result === undefined ? rest : { ...rest, result: wireToJson(result) };
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await fs.writeFile(tmp, JSON.stringify(data), { mode: 0o600 });
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(file, JSON.stringify(data), { mode: 0o600, mkdir: false });
 }
 
 const STATES: readonly string[] = ['running', 'finished', 'failed', 'cancelled', 'interrupted'];

@@ -1,13 +1,14 @@
 // Everything a minion is before it listens, read from its root: minion.conf, its name, its TLS files (enrolling
 // with certmaster first when use_certmaster is on and there is no certificate), its ACL and its modules.
 import fs from 'node:fs';
-import { readCertmasterMinionConf, readMinionConf, type MinionConf } from '../common/config-files.js';
+import type { RawSection } from '../common/config.js';
+import { readCertmasterMinionConf, readMinionConfig, type MinionConf } from '../common/config-files.js';
 import { ConfigError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { resolveMinionName } from '../common/minion-name.js';
 import { FuncPaths, rooted } from '../common/paths.js';
 import { loadTlsMaterial } from '../common/tls.js';
-import type { TlsMaterial } from '../transport/types.js';
+import type { TlsMaterial } from '../common/tls.js';
 import { MinionAcl } from './acl.js';
 import { certificateIdentity, locateCredentials, type CredentialFiles } from './credentials.js';
 import { loadModules } from './loader.js';
@@ -24,6 +25,8 @@ export interface MinionSource {
   log?: Logger;
   /** enroll with certmaster when use_certmaster is on and there is no certificate (default true) */
   enroll?: boolean;
+  /** minion.conf [main] values (raw strings) that replace the file's */
+  settings?: Record<string, string>;
 }
 
 /** A minion's name, configuration and modules (what --list-modules needs). */
@@ -31,6 +34,8 @@ export interface MinionBasics {
   root: string;
   configFile: string;
   conf: MinionConf;
+  /** minion.conf's raw [main] section (overrides applied): the transports read their own keys from it */
+  raw: RawSection;
   name: string;
   certDir: string;
   registry: ModuleRegistry;
@@ -51,13 +56,13 @@ export async function readMinionBasics(source: MinionSource): Promise<MinionBasi
   const root = source.root;
   const configFile = source.configFile ?? rooted(FuncPaths.minionConf, root);
   if (source.configFile !== undefined && !fs.existsSync(configFile)) throw new ConfigError(`config file ${configFile} does not exist`);
-  const conf = readMinionConf(root, configFile);
+  const { conf, raw } = readMinionConfig(root, configFile, source.settings);
   const cm = readCertmasterMinionConf(root);
   const name = source.name?.toLowerCase()
     ?? (conf.minion_name.trim() ? conf.minion_name.trim().toLowerCase()
       : await resolveMinionName(root, { certmaster: cm.certmaster, certmasterPort: cm.certmaster_port }));
   const registry = new ModuleRegistry(await loadModules({ moduleList: conf.module_list }));
-  return { root, configFile, conf, name, certDir: cm.cert_dir, registry };
+  return { root, configFile, conf, raw, name, certDir: cm.cert_dir, registry };
 }
 
 /** Finds the TLS files; enrolls with certmaster first when they are missing and use_certmaster is on. */

@@ -1,8 +1,8 @@
 // Builds the ModuleContext a method runs with: its options file (read lazily, func's quoting kept, written
 // back by saveOptions), logger, progress callback, abort signal, caller, job id and jobs view.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '../common/atomic-write.js';
 import { applySchema, parseIni, type Schema } from '../common/config.js';
 import { ConfigError, JobError, ModuleError } from '../common/errors.js';
 import { FuncPaths, rooted } from '../common/paths.js';
@@ -59,10 +59,7 @@ function formatOption(v: OptionValue): string {
 export function writeModuleOptions(file: string, values: ModuleOptions): void {
   const lines = { ...readRawMain(file), ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, formatOption(v)])) };
   const text = `[main]\n${Object.entries(lines).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o644 });
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, text, { mode: 0o644 });
 }
 
 const noJobs = (): never => { throw new JobError('no job store in this process'); };

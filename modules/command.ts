@@ -20,12 +20,14 @@ export default defineModule({
       example: 'func "*" call command run "ls -l /tmp"',
       // Output is decoded as UTF-8; bytes that are not valid UTF-8 arrive as U+FFFD, and the XML-RPC codec
       // replaces characters XML cannot carry, so odd output never breaks the reply. Each stream is capped at
-      // 64 MiB; beyond that it is truncated and a "[func: output truncated …]" line is appended.
+      // 64 MiB; beyond that it is truncated and a "[func: output truncated …]" line is appended. Each output
+      // line is also reported as it comes (ctx.progress), so a caller can follow a long command live.
       async run([command, env], ctx) {
         const r = await runCommand('/bin/sh', ['-c', command], {
           env: env === null ? process.env : environment(env),
           signal: ctx.signal,
           maxBytes: MAX_OUTPUT_BYTES,
+          onLine: (line) => ctx.progress({ message: line }),
         });
         return [r.rc, r.stdout, r.stderr];
       },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import {
   accepting, arg, defineModule, fromString, method, ModuleError, optional, type Logger,
 } from '../minion/module-api.js';
-import { applyOwner, copyContent, replaceFile, replaceFileWith, writeAll, type FileHandle } from './lib/safe-write.js';
+import { applyOwner, copyContent, replaceOwnedFile, replaceOwnedFileWith, writeAll, type FileHandle } from './lib/safe-write.js';
 
 /** open() flags for reading a file that must be a regular file and never a symlink or a FIFO. */
 const READ_FLAGS = C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK;
@@ -106,7 +106,7 @@ async function copyInto(target: string, data: Uint8Array, opts: CopyOptions, log
   if (st?.isSymbolicLink()) log.warn(`copyfile.copyfile ${target}: is a symlink; replacing the link itself with a regular file`);
   if (st) await backup(target, st.isSymbolicLink());
   const warn = (m: string): void => log.warn(`copyfile.copyfile ${target}: ${m}`);
-  await replaceFileWith(target, data, { mode: opts.mode, uid: opts.uid, gid: opts.gid, warn });
+  await replaceOwnedFileWith(target, data, { mode: opts.mode, uid: opts.uid, gid: opts.gid, warn });
   return 1;
 }
 
@@ -121,7 +121,7 @@ async function backup(fn: string, isLink: boolean): Promise<void> {
   }
   await withRegularFile(fn, READ_FLAGS, async (src) => {
     const st = await src.stat();
-    await replaceFile(dest, (to) => copyContent(src, to), { mode: st.mode, times: { atime: st.atime, mtime: st.mtime } });
+    await replaceOwnedFile(dest, (to) => copyContent(src, to), { mode: st.mode, times: { atime: st.atime, mtime: st.mtime } });
   });
 }
 

@@ -8,7 +8,7 @@ import { accepting, arg, defineModule, fromString, method, optional, type Module
 import { rooted } from '../common/paths.js';
 import { fnmatch } from '../common/fnmatch.js';
 import { glob } from './lib/glob.js';
-import { replaceFileWith } from './lib/safe-write.js';
+import { replaceOwnedFileWith } from './lib/safe-write.js';
 
 const STATE_FILE = '/etc/func/modules/filetracker.conf';
 
@@ -102,7 +102,7 @@ async function save(ctx: ModuleContext, manifest: Manifest): Promise<void> {
   const file = stateFile(ctx);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const text = [...manifest].map(([name, scan]) => `${scan}     ${name}\n`).join('');
-  await replaceFileWith(file, Buffer.from(text, 'utf8'), { mode: 0o644 });
+  await replaceOwnedFileWith(file, Buffer.from(text, 'utf8'), { mode: 0o644 });
 }
 
 async function isFile(p: string): Promise<boolean> {

@@ -1,11 +1,12 @@
 // Overlord async jobs (func-compat.md §3.3): submit `async.<module>.<method>` to every host and record each
 // minion job id; later, from any process, poll each unfinished host with jobs.job_status and merge the results.
-import type { TransportClient, WireValue } from '../transport/types.js';
-import { isRemoteErrorList } from '../transport/xmlrpc/faults.js';
-import { fanout } from './fanout.js';
+import type { HostProgressEvent, TransportClient, WireValue } from '../transport/types.js';
+import { failureFromList, isRemoteErrorList } from '../common/remote-failure.js';
+import { fanoutAll } from './fanout.js';
 import {
-  JobCodes, formatJobId, type HostJobState, type JobRecord, type JobStore,
+  JobCodes, formatJobId, pendingIds, type HostJobState, type OverlordJobRecord, type OverlordJobStore,
 } from './job-store.js';
+import { JobProgressWatch } from './job-progress.js';
 import { compareHosts, ok, remoteFailure, type CallResults, type HostOutcome, type HostResult } from './outcome.js';
 import { loadOutcome, storeOutcome } from './stored-value.js';
 
@@ -18,7 +19,7 @@ export type JobStatus =
 
 /** What submitting and polling need from the overlord. */
 export interface JobContext {
-  readonly store: JobStore;
+  readonly store: OverlordJobStore;
   readonly client: () => Promise<TransportClient>;
   readonly timeoutMs: number;
   readonly concurrency: number;
@@ -50,7 +51,7 @@ export async function submitJob(
   ctx.store.save({ id, ...base, code: JobCodes.RUNNING, hosts: {} });
   const states: Record<string, HostJobState> = {};
   const request = { method: `async.${call.module}.${call.method}`, params: call.args };
-  for await (const r of fanout({ client: await ctx.client(), hosts, request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs })) {
+  for (const r of await fanoutAll({ client: await ctx.client(), hosts, request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs })) {
     states[r.host] = submitted(r.outcome);
   }
   const pending = Object.values(states).some((s) => s.state === 'pending');
@@ -71,8 +72,8 @@ export function minionJobOutcome(outcome: HostOutcome, minionJobId: string): Hos
     return remoteFailure('func.jobthing.JOB_ID_LOST_IN_SPACE', `lost job: the minion does not know job ${minionJobId} (expired, or lost in a restart)`);
   }
   if (isRemoteErrorList(data)) {
-    const text = (i: number): string => (data[i] === undefined || data[i] === null ? '' : String(data[i]));
-    return remoteFailure(text(1), text(2), text(3));
+    const f = failureFromList(data);
+    return remoteFailure(f.type, f.message, f.trace);
   }
   return ok(data);
 }
@@ -82,11 +83,6 @@ export function finishedResults(hosts: Readonly<Record<string, HostJobState>>): 
   const done = Object.entries(hosts).flatMap(([h, s]) => (s.state === 'done' ? [[h, s.outcome] as const] : []));
   done.sort(([a], [b]) => compareHosts(a, b));
   return new Map(done.map(([h, o]) => [h, loadOutcome(o)]));
-}
-
-/** host → minion job id of every unfinished host. */
-function pendingIds(hosts: Readonly<Record<string, HostJobState>>): Map<string, string> {
-  return new Map(Object.entries(hosts).flatMap(([h, s]) => (s.state === 'pending' ? [[h, s.minionJobId] as const] : [])));
 }
 
 /** func's job_status: polls unfinished hosts, stores what finished, and reports `(code, results)`. */
@@ -102,12 +98,12 @@ export async function jobStatus(ctx: JobContext, id: string): Promise<JobStatus>
   return [code, finishedResults(hosts)];
 }
 
-async function pollPending(ctx: JobContext, rec: JobRecord): Promise<Record<string, HostJobState>> {
+async function pollPending(ctx: JobContext, rec: OverlordJobRecord): Promise<Record<string, HostJobState>> {
   const hosts: Record<string, HostJobState> = { ...rec.hosts };
   const ids = pendingIds(rec.hosts);
   const request = (host: string) => ({ method: 'jobs.job_status', params: [ids.get(host)!] });
-  const stream = fanout({ client: await ctx.client(), hosts: [...ids.keys()], request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs });
-  for await (const r of stream) {
+  const results = await fanoutAll({ client: await ctx.client(), hosts: [...ids.keys()], request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs });
+  for (const r of results) {
     const final = minionJobOutcome(r.outcome, ids.get(r.host)!);
     if (final !== null) hosts[r.host] = { state: 'done', outcome: storeOutcome(final) };
   }
@@ -121,7 +117,7 @@ export async function jobProgress(ctx: JobContext, id: string): Promise<Map<stri
   if (rec === null) return out;
   const ids = pendingIds(rec.hosts);
   const request = (host: string) => ({ method: 'jobs.get_progress', params: [ids.get(host)!] });
-  for await (const r of fanout({ client: await ctx.client(), hosts: [...ids.keys()], request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs })) {
+  for (const r of await fanoutAll({ client: await ctx.client(), hosts: [...ids.keys()], request, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs })) {
     const v = r.outcome.status === 'ok' ? r.outcome.value : null;
     if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number') out.set(r.host, [v[0], v[1]]);
   }
@@ -136,6 +132,8 @@ export interface PollOptions {
   readonly onResults?: (results: HostResult[]) => void;
   /** after every poll, with the status */
   readonly onTick?: (status: JobStatus) => void | Promise<void>;
+  /** progress of unfinished hosts (counters, new log lines), polled with jobs.get_progress / jobs.tail_output */
+  readonly onProgress?: (events: HostProgressEvent[]) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -143,7 +141,12 @@ export interface PollOptions {
 export async function pollJob(ctx: JobContext, id: string, options: PollOptions = {}): Promise<JobStatus> {
   const seen = new Set<string>();
   const interval = options.intervalMs ?? 500;
+  const watch = options.onProgress ? new JobProgressWatch(ctx, id) : null;
   for (let round = 0; ; round++) {
+    if (watch) {
+      const events = await watch.poll();
+      if (events.length > 0) options.onProgress!(events);
+    }
     const status = await jobStatus(ctx, id);
     if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.PARTIAL) {
       const fresh = [...status[1]].filter(([h]) => !seen.has(h)).map(([host, outcome]) => ({ host, outcome }));

@@ -1,9 +1,9 @@
-// Concurrent fan-out of one call to many hosts in this process: at most `concurrency` calls in flight, a
-// deadline per call, and results yielded as each host answers. A failing host is an outcome, never a throw.
+// Fan-out of one call to many hosts: the transport's many-host call when it offers one, else per-host calls
+// here (at most `concurrency` in flight, a deadline each). Yields progress and one outcome per host, never throws.
 import { setMaxListeners } from 'node:events';
-import type { CallRequest, ProgressEvent, TransportClient } from '../transport/types.js';
+import type { CallRequest, HostEvent, HostResult, TransportClient } from '../transport/types.js';
 import { TimeoutError } from '../common/errors.js';
-import { ok, outcomeFromError, type HostOutcome, type HostResult } from './outcome.js';
+import { ok, outcomeFromError, type HostOutcome } from './outcome.js';
 
 /** What one fan-out needs. */
 export interface FanoutOptions {
@@ -17,15 +17,13 @@ export interface FanoutOptions {
   readonly timeoutMs: number;
   /** aborts every call still running; their hosts then finish as timeouts */
   readonly signal?: AbortSignal;
-  /** progress a host reports while its call runs (transports that stream it) */
-  readonly onProgress?: (host: string, event: ProgressEvent) => void;
 }
 
 /** Extra time the client gets to report its own deadline before the fan-out gives up on it. */
 const DEADLINE_GRACE_MS = 500;
 
-/** Calls one host; always resolves. */
-export async function callHost(options: FanoutOptions, host: string, signal: AbortSignal): Promise<HostOutcome> {
+/** Calls one host, passing its progress events to `onEvent`; always resolves. */
+export async function callHost(options: FanoutOptions, host: string, signal: AbortSignal, onEvent?: (e: HostEvent) => void): Promise<HostOutcome> {
   const { client, timeoutMs } = options;
   const request = typeof options.request === 'function' ? options.request(host) : options.request;
   const perCall = new AbortController();
@@ -43,7 +41,7 @@ export async function callHost(options: FanoutOptions, host: string, signal: Abo
   try {
     const call = client.call(host, request, {
       timeout: timeoutMs, signal: perCall.signal,
-      onProgress: options.onProgress && ((ev) => options.onProgress!(host, ev)),
+      ...(onEvent ? { onProgress: (progress) => onEvent({ kind: 'progress', host, progress }) } : {}),
     });
     return ok(await Promise.race([call, backstop]));
   } catch (err) {
@@ -55,8 +53,28 @@ export async function callHost(options: FanoutOptions, host: string, signal: Abo
   }
 }
 
-/** Yields `{host, outcome}` for every host, in the order they finish. Leaving the loop early aborts the rest. */
-export async function* fanout(options: FanoutOptions): AsyncGenerator<HostResult, void, undefined> {
+/**
+ * Yields progress events and one `{kind: 'result', host, outcome}` per host, in the order they happen. Uses the
+ * client's callMany() when it has one and the request is the same for every host. Leaving the loop early aborts the rest.
+ */
+export function fanout(options: FanoutOptions): AsyncGenerator<HostEvent, void, undefined> {
+  const { client, request } = options;
+  if (client.callMany !== undefined && typeof request !== 'function') return manyHostCall(options, client.callMany.bind(client), request);
+  return perHostCalls(options);
+}
+
+async function* manyHostCall(
+  options: FanoutOptions, callMany: NonNullable<TransportClient['callMany']>, request: CallRequest,
+): AsyncGenerator<HostEvent, void, undefined> {
+  if (options.hosts.length === 0) return;
+  yield* callMany(options.hosts, request, {
+    timeout: options.timeoutMs,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+async function* perHostCalls(options: FanoutOptions): AsyncGenerator<HostEvent, void, undefined> {
   const hosts = options.hosts;
   if (hosts.length === 0) return;
   const limit = Math.max(1, Math.min(options.concurrency ?? hosts.length, hosts.length));
@@ -65,23 +83,27 @@ export async function* fanout(options: FanoutOptions): AsyncGenerator<HostResult
   const onOuterAbort = (): void => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (options.signal?.aborted) stop.abort(options.signal.reason);
-  const ready: HostResult[] = [];
+  const ready: HostEvent[] = [];
   let wake: (() => void) | null = null;
+  const push = (e: HostEvent): void => { ready.push(e); wake?.(); };
   let next = 0;
   const launch = (): void => {
     const host = hosts[next++]!;
-    void callHost(options, host, stop.signal).then((outcome) => {
-      ready.push({ host, outcome });
+    void callHost(options, host, stop.signal, push).then((outcome) => {
+      push({ kind: 'result', host, outcome });
       if (next < hosts.length && !stop.signal.aborted) launch();
-      wake?.();
     });
   };
   try {
     for (let i = 0; i < limit; i++) launch();
-    for (let yielded = 0; yielded < hosts.length;) {
+    for (let done = 0; done < hosts.length;) {
       if (ready.length === 0) await new Promise<void>((resolve) => { wake = resolve; });
       wake = null;
-      while (ready.length > 0) { yielded++; yield ready.shift()!; }
+      while (ready.length > 0) {
+        const e = ready.shift()!;
+        if (e.kind === 'result') done++;
+        yield e;
+      }
     }
   } finally {
     stop.abort();
@@ -89,9 +111,9 @@ export async function* fanout(options: FanoutOptions): AsyncGenerator<HostResult
   }
 }
 
-/** Runs a fan-out to completion and returns every outcome. */
+/** Runs a fan-out to completion and returns every host's outcome (progress dropped). */
 export async function fanoutAll(options: FanoutOptions): Promise<HostResult[]> {
   const out: HostResult[] = [];
-  for await (const r of fanout(options)) out.push(r);
+  for await (const e of fanout(options)) if (e.kind === 'result') out.push({ host: e.host, outcome: e.outcome });
   return out;
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { parseIni } from '../common/config.js';
 import { ConfigError } from '../common/errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomicSync } from '../common/atomic-write.js';
 
 /** Splits a member list the way func's groups parser does (";" or ","), trimmed, lower-cased, unique. */
 export function parseMemberList(text: string): string[] {
@@ -92,6 +92,6 @@ export class GroupsFile {
 
   /** Writes the file atomically. */
   save(): void {
-    writeFileAtomic(this.file, this.render());
+    writeFileAtomicSync(this.file, this.render());
   }
 }

@@ -3,11 +3,11 @@
 export { Overlord, DEFAULT_TIMEOUT_SECONDS, type OverlordOptions } from './overlord.js';
 export {
   type HostOutcome, type OkOutcome, type ErrorOutcome, type TimeoutOutcome, type UnreachableOutcome,
-  type HostResult, type CallResults, type OutcomeStatus, OUTCOME_STATUSES, summarize, summaryLine, compareHosts,
+  type HostResult, type HostEvent, type HostProgressEvent, type HostResultEvent, type CallResults, type OutcomeStatus, OUTCOME_STATUSES, summarize, summaryLine, compareHosts,
 } from './outcome.js';
 export { TargetResolver, type TargetSources, type ExpandOptions } from './targets.js';
 export { GroupsFile, parseMemberList } from './groups.js';
-export { JobCodes, type JobCode, JobStore, formatJobId, jobIdTime, RETAIN_SECONDS } from './job-store.js';
+export { JobCodes, type JobCode, OverlordJobStore, formatJobId, overlordJobIdTime, RETAIN_SECONDS } from './job-store.js';
 export { type JobStatus, type PollOptions } from './async-jobs.js';
 export { type ModuleProxy, type MethodProxy } from './proxy.js';
 export { fanout, type FanoutOptions } from './fanout.js';

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FuncPaths, rooted } from '../common/paths.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomicSync } from '../common/atomic-write.js';
 import type { Json } from './stored-value.js';
 
 /** func's job status codes (func/jobthing.py). */
@@ -20,7 +20,7 @@ export type HostJobState =
   | { readonly state: 'done'; readonly outcome: Json };
 
 /** What the store keeps for one overlord job. */
-export interface JobRecord {
+export interface OverlordJobRecord {
   readonly id: string;
   readonly spec: string;
   readonly module: string;
@@ -43,7 +43,7 @@ export function formatJobId(spec: string, module: string, method: string, epochS
 }
 
 /** The time a job id was made (last component of an overlord id, first of a `<ts>-minion` id), or null. */
-export function jobIdTime(id: string): number | null {
+export function overlordJobIdTime(id: string): number | null {
   const parts = id.split('-');
   const text = parts.length >= 4 ? parts[parts.length - 1] : parts.length === 2 ? parts[0] : undefined;
   const t = Number(text);
@@ -51,7 +51,7 @@ export function jobIdTime(id: string): number | null {
 }
 
 /** Files of the store, one per job. */
-export class JobStore {
+export class OverlordJobStore {
   constructor(readonly dir: string, private readonly now: () => number = () => Date.now() / 1000) {}
 
   private file(id: string): string {
@@ -59,18 +59,18 @@ export class JobStore {
   }
 
   /** Writes a record and purges expired ones. */
-  save(record: JobRecord): void {
+  save(record: OverlordJobRecord): void {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeFileAtomic(this.file(record.id), JSON.stringify(record), 0o600);
+    writeFileAtomicSync(this.file(record.id), JSON.stringify(record), { mode: 0o600 });
     this.purge();
   }
 
   /** A record, or null when unknown, expired or unreadable. */
-  load(id: string): JobRecord | null {
+  load(id: string): OverlordJobRecord | null {
     let text: string;
     try { text = fs.readFileSync(this.file(id), 'utf8'); } catch { return null; }
     try {
-      const rec = JSON.parse(text) as JobRecord;
+      const rec = JSON.parse(text) as OverlordJobRecord;
       return this.expired(rec.created) ? null : rec;
     } catch {
       return null;
@@ -78,8 +78,8 @@ export class JobStore {
   }
 
   /** Ids of every stored, unexpired job with its code, oldest first. */
-  list(): Array<{ id: string; code: JobRecord['code'] }> {
-    return this.ids().map((id) => this.load(id)).filter((r): r is JobRecord => r !== null)
+  list(): Array<{ id: string; code: OverlordJobRecord['code'] }> {
+    return this.ids().map((id) => this.load(id)).filter((r): r is OverlordJobRecord => r !== null)
       .sort((a, b) => a.created - b.created).map((r) => ({ id: r.id, code: r.code }));
   }
 
@@ -87,7 +87,7 @@ export class JobStore {
   purge(): string[] {
     const removed: string[] = [];
     for (const id of this.ids()) {
-      const t = jobIdTime(id);
+      const t = overlordJobIdTime(id);
       if (t !== null && this.expired(t)) {
         fs.rmSync(this.file(id), { force: true });
         removed.push(id);
@@ -105,4 +105,9 @@ export class JobStore {
     try { names = fs.readdirSync(this.dir); } catch { return []; }
     return names.filter((n) => n.endsWith('.json')).map((n) => decodeURIComponent(n.slice(0, -5)));
   }
+}
+
+/** host → minion job id of every unfinished host. */
+export function pendingIds(hosts: Readonly<Record<string, HostJobState>>): Map<string, string> {
+  return new Map(Object.entries(hosts).flatMap(([h, s]) => (s.state === 'pending' ? [[h, s.minionJobId] as const] : [])));
 }

@@ -1,83 +1,16 @@
-// Per-host results of a fan-out call: a typed discriminated union (never an exception, never a string),
-// and the one place where a thrown transport error is classified into ok/error/timeout/unreachable.
-import {
-  ConnectionError, FaultError, FuncError, RemoteError, TimeoutError, asFuncError,
-} from '../common/errors.js';
-import type { WireValue } from '../transport/types.js';
+// Per-host results of a fan-out call as the overlord presents them: summaries and host order. The outcome
+// union itself (shared with the transports) is transport/outcome.ts, re-exported here.
+import type { HostOutcome, HostResult } from '../transport/types.js';
+import { OUTCOME_STATUSES, type OutcomeStatus } from '../transport/outcome.js';
 
-/** The host answered with a value. */
-export interface OkOutcome {
-  readonly status: 'ok';
-  readonly value: WireValue;
-}
-
-/**
- * The host answered with an error: a REMOTE_ERROR list (RemoteError), an XML-RPC fault (FaultError) or
- * any other failure after the request reached the minion. `type`/`message`/`trace` are func's three
- * REMOTE_ERROR fields (for a fault: "xmlrpclib.Fault" and the fault's text).
- */
-export interface ErrorOutcome {
-  readonly status: 'error';
-  readonly error: RemoteError | FaultError | FuncError;
-  readonly type: string;
-  readonly message: string;
-  readonly trace: string;
-}
-
-/** The host did not answer within the call's deadline. */
-export interface TimeoutOutcome {
-  readonly status: 'timeout';
-  readonly timeoutMs: number;
-  readonly message: string;
-}
-
-/** The host could not be reached: connection refused, DNS failure, TLS failure or identity mismatch. */
-export interface UnreachableOutcome {
-  readonly status: 'unreachable';
-  readonly cause: FuncError;
-  readonly message: string;
-}
-
-/** What one host gave back for one call. */
-export type HostOutcome = OkOutcome | ErrorOutcome | TimeoutOutcome | UnreachableOutcome;
-
-/** The status words of HostOutcome, in summary order. */
-export const OUTCOME_STATUSES = ['ok', 'error', 'timeout', 'unreachable'] as const;
-/** ok, error, timeout or unreachable. */
-export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
-
-/** One host's outcome as it streams out of a fan-out. */
-export interface HostResult {
-  readonly host: string;
-  readonly outcome: HostOutcome;
-}
+export {
+  OUTCOME_STATUSES, ok, outcomeFromError, remoteFailure,
+  type ErrorOutcome, type HostOutcome, type OkOutcome, type OutcomeStatus, type TimeoutOutcome, type UnreachableOutcome,
+} from '../transport/outcome.js';
+export type { HostEvent, HostProgressEvent, HostResult, HostResultEvent } from '../transport/types.js';
 
 /** The results of a whole call: host → outcome, in host order. */
 export type CallResults = ReadonlyMap<string, HostOutcome>;
-
-/** Builds an ok outcome. */
-export function ok(value: WireValue): OkOutcome {
-  return { status: 'ok', value };
-}
-
-/** Builds an error outcome from a RemoteError-like triple. */
-export function remoteFailure(type: string, message: string, trace = ''): ErrorOutcome {
-  return { status: 'error', error: new RemoteError(type, message, trace), type, message, trace };
-}
-
-/** Classifies anything a TransportClient.call rejected with. */
-export function outcomeFromError(err: unknown, timeoutMs: number): HostOutcome {
-  if (err instanceof RemoteError) {
-    return { status: 'error', error: err, type: err.remoteType, message: err.message, trace: err.trace };
-  }
-  if (err instanceof FaultError) {
-    return { status: 'error', error: err, type: 'xmlrpclib.Fault', message: err.message, trace: '' };
-  }
-  if (err instanceof TimeoutError) return { status: 'timeout', timeoutMs, message: err.message };
-  if (err instanceof ConnectionError) return { status: 'unreachable', cause: err, message: err.message };
-  const fe = asFuncError(err);
-  return { status: 'error', error: fe, type: fe.name, message: fe.message, trace: fe.stack ?? '' };
-}
 
 /** Counts outcomes by status. */
 export function summarize(outcomes: Iterable<HostOutcome>): Record<OutcomeStatus, number> {

@@ -3,7 +3,7 @@
 import type { WireStruct, WireValue } from '../transport/types.js';
 import { encodeCall } from '../transport/xmlrpc/encoder.js';
 import type { CallResults, HostOutcome } from './outcome.js';
-import { pyRepr } from './python-repr.js';
+import { pyRepr } from '../transport/python-repr.js';
 import { renderHostText } from './text-render.js';
 
 /** Output formats of `func … call`. */

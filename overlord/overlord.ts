@@ -1,12 +1,15 @@
 // The programmatic overlord API (func's Overlord/Client): target a spec, call a method on every host
 // concurrently, stream per-host outcomes, run async jobs and read their status from any process.
-import { readCertmasterConf, readOverlordConf, type OverlordConf } from '../common/config-files.js';
+import type { RawSection } from '../common/config.js';
+import { readCertmasterConf, readOverlordConfig, type OverlordConf } from '../common/config-files.js';
+import { silentLogger } from '../common/log.js';
 import { FuncPaths, funcRoot, rooted } from '../common/paths.js';
-import type { TlsMaterial, TransportClient, TransportFactory, WireValue } from '../transport/types.js';
+import { overlordSettings } from '../transport/settings.js';
+import type { HostEvent, TlsMaterial, TransportClient, TransportFactory, WireValue } from '../transport/types.js';
 import { jobProgress, jobStatus, pollJob, submitJob, type JobContext, type JobStatus, type PollOptions } from './async-jobs.js';
 import { loadCredentials } from './credentials.js';
 import { fanout } from './fanout.js';
-import { JobStore, defaultJobDir } from './job-store.js';
+import { OverlordJobStore, defaultJobDir } from './job-store.js';
 import { compareHosts, type CallResults, type HostResult } from './outcome.js';
 import { makeModuleProxy, type ModuleProxy } from './proxy.js';
 import { TargetResolver } from './targets.js';
@@ -32,8 +35,8 @@ export interface OverlordOptions {
   readonly regex?: boolean;
   /** the transport, as a factory or a registered name (default: overlord.conf transport = "xmlrpc") */
   readonly transport?: TransportFactory | string;
-  /** minion port (default: overlord.conf listen_port = 51234) */
-  readonly port?: number;
+  /** overlord.conf [main] values (raw strings) that replace the file's, e.g. the transport's { listen_port: '51240' } */
+  readonly settings?: Readonly<Record<string, string>>;
   /** TLS identity to present instead of the one func's rules pick */
   readonly tls?: TlsMaterial;
   /** require each minion's certificate to name the host called (default true) */
@@ -50,9 +53,11 @@ export class Overlord {
   readonly root: string;
   /** the parsed overlord.conf */
   readonly conf: OverlordConf;
+  /** overlord.conf's raw [main] section (settings applied): the transport reads its own keys from it */
+  readonly rawConf: RawSection;
   /** the target resolver (cert dirs, groups, down hosts) */
   readonly targets: TargetResolver;
-  private readonly store: JobStore;
+  private readonly store: OverlordJobStore;
   private client: Promise<TransportClient> | null = null;
 
   /**
@@ -60,14 +65,14 @@ export class Overlord {
    */
   constructor(readonly spec: string | readonly string[], readonly options: OverlordOptions = {}) {
     this.root = options.root ?? funcRoot();
-    this.conf = readOverlordConf(this.root, options.config ? rooted(options.config, this.root) : undefined);
+    ({ conf: this.conf, raw: this.rawConf } = readOverlordConfig(this.root, options.config ? rooted(options.config, this.root) : undefined, { ...options.settings }));
     const cm = readCertmasterConf(this.root);
     this.targets = new TargetResolver({
       certroot: cm.certroot, peerroot: cm.peering ? cm.peerroot : undefined, certExtension: cm.cert_extension,
       groupsFile: rooted(FuncPaths.groups, this.root), groupsBackend: this.conf.backend,
       hostDownList: this.conf.host_down_list, allowUnknownMinions: this.conf.allow_unknown_minions, warn: options.warn,
     });
-    this.store = new JobStore(options.jobDir ?? defaultJobDir(this.root));
+    this.store = new OverlordJobStore(options.jobDir ?? defaultJobDir(this.root));
   }
 
   /** The spec as one string. */
@@ -104,18 +109,22 @@ export class Overlord {
   /** Calls `module.method(...args)` on every host; resolves with host → outcome, sorted by host. */
   async call(module: string, method: string, ...args: WireValue[]): Promise<CallResults> {
     const got: HostResult[] = [];
-    for await (const r of this.stream(module, method, ...args)) got.push(r);
+    for await (const e of this.stream(module, method, ...args)) if (e.kind === 'result') got.push(e);
     got.sort((a, b) => compareHosts(a.host, b.host));
     return new Map(got.map((r) => [r.host, r.outcome]));
   }
 
-  /** Calls `module.method(...args)` on every host, yielding `{host, outcome}` as each host answers. */
-  async *stream(module: string, method: string, ...args: WireValue[]): AsyncGenerator<HostResult, void, undefined> {
+  /**
+   * Calls `module.method(...args)` on every host, yielding events as they happen: `{kind: 'progress', host,
+   * progress}` while a host reports progress (transports that carry it), then `{kind: 'result', host, outcome}`
+   * once per host as it answers.
+   */
+  async *stream(module: string, method: string, ...args: WireValue[]): AsyncGenerator<HostEvent, void, undefined> {
     yield* this.streamHosts(await this.hosts(), module, method, args);
   }
 
   /** Like stream(), for hosts already expanded (e.g. by hosts()): no second look at the cert directory. */
-  async *streamHosts(hosts: readonly string[], module: string, method: string, args: WireValue[]): AsyncGenerator<HostResult, void, undefined> {
+  async *streamHosts(hosts: readonly string[], module: string, method: string, args: WireValue[]): AsyncGenerator<HostEvent, void, undefined> {
     yield* fanout({
       client: await this.transportClient(), hosts, request: { method: `${module}.${method}`, params: args },
       concurrency: this.concurrency, timeoutMs: this.timeoutMs,
@@ -175,15 +184,24 @@ export class Overlord {
     return this.client;
   }
 
-  private async createClient(): Promise<TransportClient> {
+  /** The transport in use (registered transports load on first use, so commands that make no call start fast). */
+  async transport(): Promise<TransportFactory> {
     const t = this.options.transport ?? this.conf.transport;
-    // the built-in transports load on first use, so commands that make no call (list_minions) start fast
-    const factory = typeof t === 'string' ? (await import('../transport/index.js')).getTransport(t) : t;
+    return typeof t === 'string' ? (await import('../transport/index.js')).getTransport(t) : t;
+  }
+
+  /** The transport's own settings from overlord.conf (its declared keys, typed); ConfigError on a bad value. */
+  async transportSettings(): Promise<Record<string, unknown>> {
+    return overlordSettings(await this.transport(), this.rawConf);
+  }
+
+  private async createClient(): Promise<TransportClient> {
+    const factory = await this.transport();
     return factory.createClient({
-      port: this.options.port ?? this.conf.listen_port,
+      options: overlordSettings(factory, this.rawConf),
       tls: this.options.tls ?? await loadCredentials(this.root, this.conf),
       verifyHostName: this.options.verifyHostName ?? true,
-      keepAlive: true,
+      log: silentLogger,
     });
   }
 

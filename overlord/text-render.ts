@@ -1,7 +1,7 @@
 // The default human output of `func … call`: one YAML-like block per host (scalars inline, lists and
 // structs indented, multi-line strings as "|" blocks), and one line per failed host saying what happened.
 import type { WireValue } from '../transport/types.js';
-import { formatDateTime } from '../transport/xmlrpc/scalars.js';
+import { pyDateTimeText } from '../transport/python-repr.js';
 import type { HostOutcome } from './outcome.js';
 
 const PLAIN = /^[A-Za-z0-9_./][A-Za-z0-9_./:@ ,()+=-]*$/;
@@ -17,7 +17,7 @@ function scalarText(v: WireValue): string | null {
   if (v === null) return 'null';
   if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'string') return v.includes('\n') ? null : inlineString(v);
-  if (v instanceof Date) return formatDateTime(v);
+  if (v instanceof Date) return pyDateTimeText(v);
   if (v instanceof Uint8Array) return `!!binary ${Buffer.from(v).toString('base64')}`;
   if (Array.isArray(v) && v.length === 0) return '[]';
   if (!Array.isArray(v) && Object.keys(v).length === 0) return '{}';

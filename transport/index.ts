@@ -5,5 +5,5 @@ import { xmlrpcTransport } from './xmlrpc/index.js';
 
 registerTransport(xmlrpcTransport);
 
-export { registerTransport, getTransport, transportNames } from './registry.js';
+export { defineTransport, registerTransport, getTransport, transportNames } from './registry.js';
 export type * from './types.js';

@@ -1,6 +1,7 @@
 // Transport selection by name: factories register once, configuration names them; an unknown name is a
 // ConfigError listing the known ones. Factories are values handed to the daemon and the overlord.
 import { ConfigError } from '../common/errors.js';
+import type { Schema } from '../common/config.js';
 import type { TransportFactory } from './types.js';
 
 const factories = new Map<string, TransportFactory>();
@@ -27,4 +28,9 @@ export function getTransport(name: string): TransportFactory {
 /** Names of the registered transports, sorted. */
 export function transportNames(): string[] {
   return [...factories.keys()].sort();
+}
+
+/** Declares a factory with its settings types inferred (`export const amqpTransport = defineTransport({...})`). */
+export function defineTransport<S extends Schema, C extends Schema>(factory: TransportFactory<S, C>): TransportFactory<S, C> {
+  return factory;
 }

@@ -3,6 +3,11 @@
 import fs from 'node:fs';
 import { readMinionConf } from '../../common/config-files.js';
 import { FuncPaths, rooted } from '../../common/paths.js';
+import '../../transport/index.js';
+import { pyRepr } from '../../transport/python-repr.js';
+import { getTransport } from '../../transport/registry.js';
+import { minionSettings } from '../../transport/settings.js';
+import { TRANSPORT_STATES_FILE, transportStateLines } from '../transport-states.js';
 import { MinionAcl } from '../acl.js';
 import { certificateIdentity, locateCredentials } from '../credentials.js';
 import { loadModules } from '../loader.js';
@@ -23,9 +28,6 @@ export async function listModulesText(root: string, configFile?: string): Promis
   return `${moduleLines(registry).join('\n')}\n`;
 }
 
-function pythonList(items: readonly string[]): string {
-  return `[${items.map((i) => `'${i}'`).join(', ')}]`;
-}
 
 /** The identity lines of a certificate file, or why they cannot be shown. */
 function certLines(certFile: string | null): string[] {
@@ -50,7 +52,25 @@ function aclLines(aclDir: string, caFile: string, overrides: boolean): string[] 
   } catch (err) {
     return ['acls:', `\tERROR: ${(err as Error).message}`];
   }
-  return ['acls:', ...[...acl.table()].map(([host, methods]) => `\t${host} : ${pythonList(methods)}`)];
+  return ['acls:', ...[...acl.table()].map(([host, methods]) => `\t${host} : ${pyRepr([...methods])}`)];
+}
+
+/** "server listen addr" (func's line: the first transport that names an endpoint) and each transport with its settings. */
+function transportLines(b: Awaited<ReturnType<typeof readMinionBasics>>): string[] {
+  const endpoints: string[] = [];
+  const lines = b.conf.transports.map((name) => {
+    try {
+      const factory = getTransport(name);
+      const settings = minionSettings(factory, b.raw);
+      const endpoint = factory.describeEndpoint?.(settings);
+      if (endpoint) endpoints.push(endpoint);
+      const keys = Object.entries(settings).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ');
+      return `\t${name}: ${endpoint ? `${endpoint} (${keys})` : keys}`;
+    } catch (err) {
+      return `\t${name}: ERROR: ${(err as Error).message}`;
+    }
+  });
+  return [`server listen addr: ${endpoints[0] ?? '(none)'}`, 'transports:', ...lines];
 }
 
 /** `funcd --info`: config, name, listen address, key/cert/CA/CRL paths, certificate CN and hash, modules, ACLs. */
@@ -62,7 +82,8 @@ export async function infoText(root: string, configFile?: string): Promise<strin
     `\tfile = ${b.configFile}`,
     ...Object.entries(b.conf).map(([k, v]) => `\t${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`),
     `server name: ${b.name}`,
-    `server listen addr: ${b.conf.listen_addr || '0.0.0.0'}:${b.conf.listen_port}`,
+    ...transportLines(b),
+    ...transportStateLines(rooted(TRANSPORT_STATES_FILE, b.root)),
     `key file:  ${files.key ?? '(none)'}`,
     `cert file: ${files.cert ?? '(none)'}`,
     `ca file: ${files.ca}`,

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { FuncError } from '../../common/errors.js';
 import { funcRoot, FuncPaths, rooted } from '../../common/paths.js';
 import { minionLogger, startMinion } from '../daemon.js';
-import { infoText, listModulesText } from './funcd-report.js';
 
 const PROG = 'funcd';
 const ROOT_NOTE = 'All of func\'s absolute paths (/etc/func, /etc/pki/certmaster, /var/lib/func, /var/log/func, /run) '
@@ -73,7 +72,7 @@ async function serve(root: string, configFile: string | undefined, pidFile: stri
     fs.mkdirSync(path.dirname(pidFile), { recursive: true });
     fs.writeFileSync(pidFile, `${process.pid}\n`);
   }
-  const where = minion.addresses.map((a) => `${a.host}:${a.port}`).join(', ');
+  const where = minion.transports().map((t) => `${t.transport} ${t.state}${t.endpoint ? ` on ${t.endpoint}` : ''}`).join(', ');
   process.stdout.write('serving...\n');
   process.send?.({ serving: where });
   if (detached) process.disconnect?.();
@@ -112,8 +111,9 @@ export async function main(argv: string[]): Promise<void> {
   const configFile = args.config === undefined ? undefined : path.resolve(args.config);
   try {
     if (args.version) process.stderr.write(`${versionText(root)}\n`);
-    else if (args['list-modules']) process.stdout.write(await listModulesText(root, configFile));
-    else if (args.info) process.stdout.write(await infoText(root, configFile));
+    // the reports load only when asked for, so the serving daemon never holds them
+    else if (args['list-modules']) process.stdout.write(await (await import('./funcd-report.js')).listModulesText(root, configFile));
+    else if (args.info) process.stdout.write(await (await import('./funcd-report.js')).infoText(root, configFile));
     else if ((args.daemon || args._.includes('daemon')) && !args.detached) await detach(argv, root);
     else await serve(root, configFile, args['pid-file'], args.detached);
   } catch (err) {

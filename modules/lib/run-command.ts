@@ -1,9 +1,11 @@
 // Runs a child process for the modules: no shell unless asked, own process group killed on abort,
-// output captured up to a cap per stream and decoded as UTF-8 with U+FFFD for invalid bytes.
+// output captured up to a cap per stream and decoded as UTF-8 with U+FFFD for invalid bytes, and optionally
+// handed over line by line as it comes (for live progress).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { CommandFailedError, ModuleError } from '../../minion/module-api.js';
 
 /** Default cap on captured output, per stream. */
@@ -19,7 +21,18 @@ export interface RunOptions {
   /** kill the child after this many milliseconds and fail with CommandFailedError */
   timeoutMs?: number;
   cwd?: string;
+  /**
+   * Called with each complete output line (without its newline) as the child writes it; a last line without a
+   * newline comes at exit. Lines longer than MAX_LINE_CHARS are cut into pieces; after MAX_LIVE_LINES lines
+   * one notice is sent and the rest is only captured.
+   */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
+
+/** Longest piece handed to onLine. */
+export const MAX_LINE_CHARS = 4096;
+/** Lines handed to onLine per run, at most. */
+export const MAX_LIVE_LINES = 10_000;
 
 export interface RunResult {
   /** exit code, or minus the signal number when the child was killed by a signal (func's returncode) */
@@ -55,6 +68,43 @@ class Capture {
     return this.dropped === 0 ? text
       : `${text}\n[func: output truncated after ${this.kept} bytes, ${this.dropped} more bytes dropped]\n`;
   }
+}
+
+/** Cuts one stream into lines as it arrives and hands them to a shared, bounded sink. */
+class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private partial = '';
+  constructor(private readonly emit: (line: string) => void) {}
+  add(chunk: Buffer): void {
+    const parts = (this.partial + this.decoder.write(chunk)).split('\n');
+    this.partial = parts.pop()!;
+    for (const line of parts) this.piece(line.endsWith('\r') ? line.slice(0, -1) : line);
+    while (this.partial.length > MAX_LINE_CHARS) {
+      this.emit(this.partial.slice(0, MAX_LINE_CHARS));
+      this.partial = this.partial.slice(MAX_LINE_CHARS);
+    }
+  }
+  end(): void {
+    const rest = this.partial + this.decoder.end();
+    this.partial = '';
+    if (rest !== '') this.piece(rest);
+  }
+  private piece(line: string): void {
+    for (let i = 0; i === 0 || i < line.length; i += MAX_LINE_CHARS) this.emit(line.slice(i, i + MAX_LINE_CHARS));
+  }
+}
+
+/** The line sinks of both streams, sharing one budget of MAX_LIVE_LINES. */
+function lineSinks(onLine: NonNullable<RunOptions['onLine']>): { out: LineSplitter; err: LineSplitter } {
+  let left = MAX_LIVE_LINES;
+  const sink = (stream: 'stdout' | 'stderr') => (line: string): void => {
+    if (left <= 0) return;
+    left--;
+    try {
+      onLine(left === 0 ? `[func: more than ${MAX_LIVE_LINES} output lines; the rest is in the result only]` : line, stream);
+    } catch { /* a failing listener must not break the command */ }
+  };
+  return { out: new LineSplitter(sink('stdout')), err: new LineSplitter(sink('stderr')) };
 }
 
 /** rc as func reports it: the exit code, or -N for a child killed by signal N. */
@@ -117,8 +167,9 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
     });
     const out = new Capture(opts.maxBytes ?? DEFAULT_MAX_BYTES);
     const err = new Capture(opts.maxBytes ?? DEFAULT_MAX_BYTES);
-    child.stdout!.on('data', (c: Buffer) => out.add(c));
-    child.stderr!.on('data', (c: Buffer) => err.add(c));
+    const lines = opts.onLine ? lineSinks(opts.onLine) : null;
+    child.stdout!.on('data', (c: Buffer) => { out.add(c); lines?.out.add(c); });
+    child.stderr!.on('data', (c: Buffer) => { err.add(c); lines?.err.add(c); });
     const watch = watchAbort(child, opts);
     // a grandchild that left the group may keep the pipes open: once the child exited after an abort, stop waiting
     child.on('exit', () => {
@@ -130,6 +181,8 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
     });
     child.on('close', (code, sig) => {
       watch.stop();
+      lines?.out.end();
+      lines?.err.end();
       if (watch.state.aborted || watch.state.timedOut) reject(abortError(opts.signal ?? new AbortController().signal, watch.state.timedOut, what));
       else resolve({ rc: returnCode(code, sig), stdout: out.text(), stderr: err.text() });
     });

@@ -1,9 +1,7 @@
-// Writes files without ever following a symlink at the target: a temp file made with O_EXCL|O_NOFOLLOW in
-// the same directory, fsynced, then renamed over the target. Also: the "chown only when allowed" rule.
-import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
-import { constants as C } from 'node:fs';
-import path from 'node:path';
+// File writes for the modules: the atomic replace of common/atomic-write.ts with mode, owner and times, the
+// "chown only when allowed" rule, and content copying between open files.
+import type fs from 'node:fs/promises';
+import { replaceFile } from '../../common/atomic-write.js';
 
 export type FileHandle = fs.FileHandle;
 
@@ -38,36 +36,18 @@ export async function applyOwner(fh: FileHandle, wantUid = -1, wantGid = -1, war
   await fh.chown(wantUid, wantGid);
 }
 
-/** A fresh temp file beside `target`, created exclusively and never through a symlink. */
-async function openTemp(target: string): Promise<{ temp: string; fh: FileHandle }> {
-  const dir = path.dirname(target);
-  const temp = path.join(dir, `.${path.basename(target)}.func-${crypto.randomBytes(6).toString('hex')}.tmp`);
-  const fh = await fs.open(temp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
-  return { temp, fh };
-}
-
 /**
- * Replaces `target` with what `fill` writes into a new file: a symlink at `target` is replaced, never
- * followed; a failure leaves `target` as it was. Parent directories must exist.
+ * Replaces `target` with what `fill` writes into a new file (common/atomic-write.ts: never through a symlink,
+ * fsynced, renamed), with the mode, owner and times asked for. Parent directories must exist.
  */
-export async function replaceFile(target: string, fill: (fh: FileHandle) => Promise<void>, opts: SafeWriteOptions): Promise<void> {
-  const { temp, fh } = await openTemp(target);
-  let renamed = false;
-  try {
-    await fill(fh);
-    await fh.chmod(opts.mode & 0o7777);
-    await applyOwner(fh, opts.uid, opts.gid, opts.warn);
-    if (opts.times) await fh.utimes(opts.times.atime, opts.times.mtime);
-    await fh.sync();
-    await fh.close();
-    await fs.rename(temp, target);
-    renamed = true;
-  } finally {
-    if (!renamed) {
-      await fh.close().catch(() => { /* already closed */ });
-      await fs.unlink(temp).catch(() => { /* never created or already gone */ });
-    }
-  }
+export function replaceOwnedFile(target: string, fill: (fh: FileHandle) => Promise<void>, opts: SafeWriteOptions): Promise<void> {
+  return replaceFile(target, fill, {
+    mode: opts.mode, mkdir: false,
+    finish: async (fh) => {
+      await applyOwner(fh, opts.uid, opts.gid, opts.warn);
+      if (opts.times) await fh.utimes(opts.times.atime, opts.times.mtime);
+    },
+  });
 }
 
 /** Writes all of `data` to an open file (at its current position). */
@@ -79,9 +59,9 @@ export async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> 
   }
 }
 
-/** replaceFile with a buffer as the content. */
-export function replaceFileWith(target: string, data: Uint8Array, opts: SafeWriteOptions): Promise<void> {
-  return replaceFile(target, (fh) => writeAll(fh, data), opts);
+/** replaceOwnedFile with a buffer as the content. */
+export function replaceOwnedFileWith(target: string, data: Uint8Array, opts: SafeWriteOptions): Promise<void> {
+  return replaceOwnedFile(target, (fh) => writeAll(fh, data), opts);
 }
 
 /** Copies an open file's content into another open file, 1 MiB at a time. */

@@ -46,7 +46,7 @@ export async function transmit(req: TransmitRequest, root?: string): Promise<{ c
   try {
     if (!req.module) return { code: 0, response: await overlordMethod(o, method, params) };
     if (req.module === 'local' && method === 'utils.list_minions') {
-      const port = o.conf.listen_port;
+      const port = (await o.transportSettings()).listen_port ?? 51234;
       return { code: 0, response: (await o.listMinions()).map((h) => `https://${h}:${port}`) };
     }
     if (smartBool(req.async)) return { code: 0, response: await o.callAsync(req.module, method, ...params) };

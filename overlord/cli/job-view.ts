@@ -4,7 +4,7 @@ import type { JobStatus } from '../async-jobs.js';
 import { JobCodes } from '../job-store.js';
 import { outcomeToJson, renderXmlrpc, resultsToFuncStruct, type OutputFormat } from '../output.js';
 import { summarize, summaryLine, type CallResults } from '../outcome.js';
-import { pyRepr } from '../python-repr.js';
+import { pyRepr } from '../../transport/python-repr.js';
 import { renderHostText } from '../text-render.js';
 import type { CliIo } from './context.js';
 

@@ -1,8 +1,10 @@
 // Prints call results for the CLI: text streams in host order as hosts answer (stable, sorted output that
-// still appears progressively); other formats print once at the end. Ends with the summary and exit status.
+// still appears progressively); other formats print once at the end. Progress log lines go to stderr as they
+// come (host-prefixed when several hosts run), counters into the progress line. Ends with the summary and exit status.
 import { renderHostText } from '../text-render.js';
 import { renderResults, type OutputFormat } from '../output.js';
-import { compareHosts, summarize, summaryLine, type HostOutcome, type HostResult } from '../outcome.js';
+import { compareHosts, summarize, summaryLine, type HostEvent, type HostOutcome, type HostResult } from '../outcome.js';
+import type { ProgressEvent } from '../../transport/types.js';
 import type { CliIo } from './context.js';
 import { ProgressLine } from './progress-line.js';
 
@@ -23,6 +25,8 @@ export class ResultReporter {
   private readonly got = new Map<string, HostOutcome>();
   private next = 0;
   private readonly progress: ProgressLine;
+  /** the last counters / status each unfinished host reported */
+  private readonly counters = new Map<string, ProgressEvent>();
 
   constructor(private readonly options: ReportOptions) {
     this.order = [...options.hosts].sort(compareHosts);
@@ -33,12 +37,38 @@ export class ResultReporter {
   add(results: readonly HostResult[]): void {
     for (const r of results) this.got.set(r.host, r.outcome);
     if (this.options.format === 'text') this.flush();
-    this.progress.update(this.got.size);
+    this.progress.update(this.got.size, this.counterNote());
   }
 
-  /** Shows a note beside the progress count (minion progress of async jobs). */
+  /** Shows a note beside the progress count (e.g. the share of a file sent). */
   note(text: string): void {
     this.progress.update(this.got.size, text);
+  }
+
+  /** Takes one event of Overlord.stream(): a result is add()ed, progress is shown. */
+  event(e: HostEvent): void {
+    if (e.kind === 'result') this.add([e]);
+    else this.showProgress(e.host, e.progress);
+  }
+
+  /** A host's progress: its log line is printed now (stderr), its counters and status go to the progress line. */
+  showProgress(host: string, p: ProgressEvent): void {
+    if (p.message !== undefined) {
+      this.progress.clear();
+      this.options.io.err(`${this.order.length > 1 ? `${host}: ` : ''}${p.message}\n`);
+    }
+    if (p.current !== undefined || p.total !== undefined || p.status !== undefined) {
+      this.counters.set(host, { ...this.counters.get(host), ...p });
+    }
+    this.progress.update(this.got.size, this.counterNote());
+  }
+
+  /** "[host 3/10 building]" for up to three unfinished hosts that reported counters or a status. */
+  private counterNote(): string {
+    return [...this.counters].filter(([h]) => !this.got.has(h)).slice(0, 3).map(([h, p]) => {
+      const count = p.total ? `${p.current ?? 0}/${p.total}` : p.current !== undefined ? String(p.current) : '';
+      return `[${[h, count, p.status ?? ''].filter(Boolean).join(' ')}]`;
+    }).join(' ');
   }
 
   private flush(): void {

@@ -8,7 +8,7 @@ import { remoteFailure, type HostOutcome } from '../outcome.js';
 export async function callEach(overlord: Overlord, hosts: readonly string[], method: string, args: WireValue[]): Promise<Map<string, HostOutcome>> {
   const out = new Map<string, HostOutcome>();
   const dot = method.indexOf('.');
-  for await (const r of overlord.streamHosts(hosts, method.slice(0, dot), method.slice(dot + 1), args)) out.set(r.host, r.outcome);
+  for await (const e of overlord.streamHosts(hosts, method.slice(0, dot), method.slice(dot + 1), args)) if (e.kind === 'result') out.set(e.host, e.outcome);
   return out;
 }
 

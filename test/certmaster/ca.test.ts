@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { certMatchesKey, fingerprint256 } from '../../certmaster/ca.js';
+import { certMatchesKey, pemFingerprint256 } from '../../certmaster/ca.js';
 import { CertStore } from '../../certmaster/cert-store.js';
 import { createCsr, parseCsr } from '../../certmaster/csr.js';
 import { generatePrivateKey } from '../../certmaster/keys.js';
@@ -133,7 +133,7 @@ describe('certmaster CA library', () => {
   it('fingerprints like openssl -fingerprint -sha256', async () => {
     const { ca } = await newCa();
     const file = path.join(ca.caDir, 'certmaster.crt');
-    const ours = fingerprint256(await fs.readFile(file, 'utf8'));
+    const ours = pemFingerprint256(await fs.readFile(file, 'utf8'));
     expect((await openssl(['x509', '-in', file, '-noout', '-fingerprint', '-sha256'])).stdout.trim()).to.equal(`sha256 Fingerprint=${ours}`);
   });
 

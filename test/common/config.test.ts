@@ -21,7 +21,7 @@ describe('common/config', () => {
 
   it('gives func defaults when the file is missing, with paths under the root', () => {
     const conf = readMinionConf(dir);
-    expect(conf.listen_port).to.equal(51234);
+    expect(conf.transports).to.deep.equal(['xmlrpc']);
     expect(conf.certmaster_overrides_acls).to.equal(true);
     expect(conf.acl_dir).to.equal(path.join(dir, 'etc/func/minion-acl.d'));
     expect(conf.module_list).to.deep.equal([]);

@@ -44,6 +44,9 @@ describe('bin/funcd', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('server name: cli.example.org');
     expect(r.stdout).to.contain(`server listen addr: 127.0.3.70:${minion.port}`);
+    const port = minion.port;
+    expect(r.stdout).to.match(new RegExp(`\\ntransports:\\n\\txmlrpc: 127\\.0\\.3\\.70:${port} \\(listen_addr = 127\\.0\\.3\\.70; listen_port = ${port}; max_body_bytes = \\d+\\)\\n`));
+    expect(r.stdout).to.contain('transport states: (no running funcd has recorded any)');
     expect(r.stdout).to.contain(`cert file: ${minion.creds.cert}`);
     expect(r.stdout).to.match(/cert dn: cli\.example\.org\ncertificate hash: \d+\n/);
     expect(r.stdout).to.match(/acls:\n(\t.*\n)*\tpeer\.example\.org-1 : \['test\.\*', 'jobs\.\*'\]\n/);

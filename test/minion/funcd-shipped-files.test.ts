@@ -3,7 +3,9 @@
 import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readMinionConf } from '../../common/config-files.js';
+import { readMinionConfig } from '../../common/config-files.js';
+import { minionSettings } from '../../transport/settings.js';
+import { xmlrpcTransport } from '../../transport/xmlrpc/index.js';
 import { parseAclText } from '../../minion/acl.js';
 import { repoRoot } from '../helpers/processes.js';
 
@@ -14,8 +16,9 @@ describe('funcd shipped files', () => {
     for (const key of ['log_level', 'acl_dir', 'listen_addr', 'listen_port', 'minion_name', 'method_log_dir']) {
       expect(text).to.match(new RegExp(`^${key} =`, 'm'));
     }
-    const conf = readMinionConf('/', file);
-    expect(conf).to.include({ log_level: 'INFO', acl_dir: '/etc/func/minion-acl.d', listen_addr: '', listen_port: 51234, minion_name: '', use_certmaster: true });
+    const { conf, raw } = readMinionConfig('/', file);
+    expect(conf).to.include({ log_level: 'INFO', acl_dir: '/etc/func/minion-acl.d', minion_name: '', use_certmaster: true });
+    expect(minionSettings(xmlrpcTransport, raw)).to.include({ listen_addr: '', listen_port: 51234 });
   });
 
   it('etc/func/minion-acl.d/sample.acl has comments only', async () => {

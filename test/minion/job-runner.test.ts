@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ChildProcessJobLauncher, JOB_CHILD_SCRIPT, type JobEvents, type LauncherOptions } from '../../minion/job-runner.js';
 import { JobStore } from '../../minion/job-store.js';
-import { remoteErrorList } from '../../transport/xmlrpc/faults.js';
+import { remoteErrorList } from '../../common/remote-failure.js';
 import type { PeerIdentity, WireValue } from '../../transport/types.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 import { eventually } from './funcd-harness.js';
@@ -46,7 +46,7 @@ describe('job runner launcher', function () {
     { root, minionName: 'runner.example.org', moduleList: [], jobsDir: dirs().dir, methodLogDir: dirs().methodLogDir, retentionSec: 3600 },
     env, options);
   const open = async (l: ChildProcessJobLauncher, maxRunning = 64) => {
-    const s = new JobStore({ ...dirs(), retentionSec: 3600, launcher: l, maxRunning, failureToWire: (f) => remoteErrorList(f.type, f.message, f.trace) });
+    const s = new JobStore({ ...dirs(), retentionSec: 3600, launcher: l, maxRunning, failureToWire: (f) => remoteErrorList(f) });
     await s.open();
     stores.push(s);
     return s;

@@ -9,8 +9,8 @@ import { JobIdClock, formatEpochMicros, isJobId, jobIdTime } from '../../minion/
 import { writeRecord, type JobRecord } from '../../minion/job-record.js';
 import { ChildProcessJobLauncher } from '../../minion/job-runner.js';
 import { JobStore } from '../../minion/job-store.js';
-import { wireFromJson, wireToJson } from '../../minion/wire-json.js';
-import { remoteErrorList } from '../../transport/xmlrpc/faults.js';
+import { wireFromJson, wireToJson } from '../../transport/wire-json.js';
+import { remoteErrorList } from '../../common/remote-failure.js';
 import type { PeerIdentity, WireValue } from '../../transport/types.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 import { eventually } from './funcd-harness.js';
@@ -58,7 +58,7 @@ describe('JobStore', function () {
     const dir = path.join(root, 'var/lib/func/jobs');
     const methodLogDir = path.join(root, 'var/log/func/methods');
     const launcher = new ChildProcessJobLauncher({ root, minionName: 'jobs.example.org', moduleList: [], jobsDir: dir, methodLogDir, retentionSec: 3600 });
-    const s = new JobStore({ dir, methodLogDir, retentionSec: 3600, launcher, failureToWire: (f) => remoteErrorList(f.type, f.message, f.trace), ...extra });
+    const s = new JobStore({ dir, methodLogDir, retentionSec: 3600, launcher, failureToWire: (f) => remoteErrorList(f), ...extra });
     await s.open();
     return s;
   };

@@ -49,6 +49,13 @@ describe('overlord async jobs across processes', function () {
     for (const v of Object.values(results)) expect(v).to.be.a('number');
   });
 
+  it('keeps an async result of inf as inf through the job store (--jobstatus --raw)', async () => {
+    const id = await submit('test', 'echo', '[1e999, -1e999]');
+    await untilFinished(id);
+    const r = await func('*', 'call', '--raw', '--jobstatus', id);
+    expect(r.stdout).to.equal(`(1, {${HOSTS.map((h) => `'${h}': [inf, -inf]`).join(', ')}})\n`);
+  });
+
   it('shows the hosts that finished first as PARTIAL results (forced-async command.run)', async () => {
     // only the minion whose FUNC_ROOT names 127.0.0.4 waits, until the test has seen the PARTIAL status and creates
     // the gate file; command.run is async by default (async_methods.conf)

@@ -1,9 +1,10 @@
 // Output renderers: --json (jq-parseable, typed conversions), func's Python-repr and xmlrpc forms, the text form.
 import { expect } from 'chai';
-import { FaultError, RemoteError } from '../../common/errors.js';
+import { RemoteError } from '../../common/errors.js';
+import { FaultError } from '../../transport/xmlrpc/faults.js';
 import type { CallResults, HostOutcome } from '../../overlord/outcome.js';
 import { renderJson, renderResults, renderXmlrpc, toJsonValue } from '../../overlord/output.js';
-import { pyRepr } from '../../overlord/python-repr.js';
+import { pyRepr } from '../../transport/python-repr.js';
 import { renderHostText } from '../../overlord/text-render.js';
 import { ConnectionError } from '../../common/errors.js';
 

@@ -1,10 +1,12 @@
 // The Overlord API against real funcd processes on 127.0.0.2–4 (one free port per fleet) with a real certmaster CA:
 // typed outcomes, streaming, the func-style proxy, deadlines, unreachable hosts and minion identity checks.
 import { expect } from 'chai';
+import { silentLogger } from '../../common/log.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FaultError, RemoteError } from '../../common/errors.js';
+import { RemoteError } from '../../common/errors.js';
+import { FaultError } from '../../transport/xmlrpc/faults.js';
 import { loadCredentials } from '../../overlord/credentials.js';
 import { fanout } from '../../overlord/fanout.js';
 import { Overlord } from '../../overlord/overlord.js';
@@ -67,6 +69,7 @@ describe('Overlord API with real minions', function () {
   it('streams results as each host answers', async () => {
     const seen: string[] = [];
     for await (const r of overlord('127.0.0.[2-4]').stream('test', 'echo', { a: [1, 'two'] })) {
+      if (r.kind !== 'result') continue;
       expect(r.outcome).to.deep.equal({ status: 'ok', value: { a: [1, 'two'] } });
       seen.push(r.host);
     }
@@ -84,7 +87,9 @@ describe('Overlord API with real minions', function () {
 
   it('reports a host that misses the deadline as a timeout at the deadline, the others unaffected', async () => {
     const o = overlord('127.0.0.[2-4]');
-    const client = getTransport('xmlrpc').createClient({ port: fleet.port, tls: await loadCredentials(fleet.root, o.conf), keepAlive: true });
+    const client = getTransport('xmlrpc').createClient({
+      options: { listen_port: fleet.port }, tls: await loadCredentials(fleet.root, o.conf), verifyHostName: true, log: silentLogger,
+    });
     try {
       const started = performance.now();
       const order: string[] = [];
@@ -95,6 +100,7 @@ describe('Overlord API with real minions', function () {
         request: (h) => ({ method: 'test.sleep', params: [h === '127.0.0.3' ? 5 : 0] }),
       });
       for await (const r of stream) {
+        if (r.kind !== 'result') continue;
         order.push(r.host);
         by.set(r.host, r.outcome.status);
         if (r.outcome.status === 'timeout') timeoutAt = performance.now() - started;

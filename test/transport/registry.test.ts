@@ -1,6 +1,7 @@
 // The transport registry and the built-in list: xmlrpc is registered by transport/index.ts, unknown names fail
 // with the known ones, and the registered factory builds a server and a client that talk to each other.
 import { expect } from 'chai';
+import { silentLogger } from '../../common/log.js';
 import { ConfigError } from '../../common/errors.js';
 import { getTransport, registerTransport, transportNames } from '../../transport/index.js';
 import type { TransportFactory } from '../../transport/types.js';
@@ -12,7 +13,9 @@ describe('transport/registry', () => {
   it('has xmlrpc registered by transport/index', () => {
     expect(transportNames()).to.include('xmlrpc');
     expect(getTransport('xmlrpc')).to.equal(xmlrpcTransport);
-    expect(xmlrpcTransport).to.deep.include({ name: 'xmlrpc', defaultPort: 51234, capabilities: { streamsProgress: false } });
+    expect(xmlrpcTransport.name).to.equal('xmlrpc');
+    expect(Object.keys(xmlrpcTransport.settings.minion)).to.have.members(['listen_addr', 'listen_port', 'max_body_bytes']);
+    expect(xmlrpcTransport.settings.overlord.listen_port.default).to.equal(51234);
   });
 
   it('refuses an unknown name with ConfigError listing the known transports', () => {
@@ -29,12 +32,16 @@ describe('transport/registry', () => {
   it('builds a working server and client from the xmlrpc factory', async () => {
     const pki = await createTlsFixtures();
     const factory = getTransport('xmlrpc');
-    const server = factory.createServer({ host: '127.0.0.1', port: 0, tls: pki.material(pki.server), maxBodyBytes: 4096 }, testHandler());
-    const client = factory.createClient({ port: 0, tls: pki.material(pki.client) });
+    const server = factory.createServer({
+      options: { listen_addr: '127.0.0.1', listen_port: 0, max_body_bytes: 4096 }, tls: pki.material(pki.server),
+      minionName: 'localhost', log: silentLogger, reportState: () => undefined,
+    }, testHandler());
+    const client = factory.createClient({ options: { listen_port: 0 }, tls: pki.material(pki.client), verifyHostName: true, log: silentLogger });
     try {
       await server.start();
-      expect(await client.call(`localhost:${server.address.port}`, { method: 'test.echo', params: ['via factory'] })).to.equal('via factory');
-      const tooBig = await client.call(`localhost:${server.address.port}`, { method: 'test.echo', params: ['x'.repeat(5000)] }).catch((e: unknown) => e);
+      expect(server.status()).to.deep.equal({ state: 'serving', endpoint: `127.0.0.1:${server.address!.port}` });
+      expect(await client.call(`localhost:${server.address!.port}`, { method: 'test.echo', params: ['via factory'] })).to.equal('via factory');
+      const tooBig = await client.call(`localhost:${server.address!.port}`, { method: 'test.echo', params: ['x'.repeat(5000)] }).catch((e: unknown) => e);
       expect(tooBig).to.be.instanceOf(Error).and.have.property('message').that.matches(/HTTP 413/);
     } finally {
       await client.close();

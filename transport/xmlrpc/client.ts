@@ -8,12 +8,12 @@ import { checkServerIdentity, createSecureContext, type PeerCertificate, type TL
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import {
-  ConnectionError, FaultError, FuncError, PayloadTooLargeError, ProtocolError, TimeoutError,
+  ConnectionError, FuncError, PayloadTooLargeError, ProtocolError, TimeoutError,
 } from '../../common/errors.js';
 import { clientTlsOptions } from '../../common/tls.js';
 import type { CallOptions, CallRequest, TlsMaterial, TransportClient, WireValue } from '../types.js';
 import { decodeResponse, encodeCall, resolveLimits, type CodecLimits, type DecodedResponse } from './codec.js';
-import { wireToError } from './faults.js';
+import { FaultError, wireToError } from './faults.js';
 
 const gunzip = promisify(zlib.gunzip);
 const USER_AGENT = 'func-ts/0.1 (XML-RPC)';

@@ -1,6 +1,7 @@
-// The XML-RPC transport as a TransportFactory (func's native wire: HTTPS with mutual TLS on port 51234),
-// plus the codec, fault mapping, server and client for direct use (certmaster, certmaster-request).
-import type { TransportFactory } from '../types.js';
+// The XML-RPC transport as a TransportFactory (func's native wire: HTTPS with mutual TLS on port 51234) with
+// its own config keys, plus the codec, fault mapping, server and client for direct use (certmaster, certmaster-request).
+import { opt } from '../../common/config.js';
+import { defineTransport } from '../registry.js';
 import { XmlRpcClient } from './client.js';
 import { funcErrorToWire } from './faults.js';
 import { XmlRpcServer } from './server.js';
@@ -10,22 +11,33 @@ export * from './faults.js';
 export * from './server.js';
 export * from './client.js';
 
-/** func's XML-RPC transport: no native progress streaming (the overlord polls async jobs instead). */
-export const xmlrpcTransport: TransportFactory = {
+/** func's port for minions. */
+export const XMLRPC_PORT = 51234;
+
+/** func's XML-RPC transport: no server push (the overlord polls async jobs for progress), no many-host call. */
+export const xmlrpcTransport = defineTransport({
   name: 'xmlrpc',
-  defaultPort: 51234,
-  capabilities: { streamsProgress: false },
-  createServer(options, handler) {
+  settings: {
+    minion: {
+      listen_addr: opt('string', ''),
+      listen_port: opt('int', XMLRPC_PORT),
+      // beyond func: request body limit (also after gunzip)
+      max_body_bytes: opt('int', 16 * 1024 * 1024),
+    },
+    overlord: {
+      listen_port: opt('int', XMLRPC_PORT),
+    },
+  },
+  describeEndpoint(options) {
+    return `${options.listen_addr || '0.0.0.0'}:${options.listen_port}`;
+  },
+  createServer(init, handler) {
     return new XmlRpcServer({
-      host: options.host, port: options.port, tls: options.tls, errorToWire: funcErrorToWire,
-      ...(options.maxBodyBytes !== undefined ? { limits: { maxBytes: options.maxBodyBytes } } : {}),
+      host: init.options.listen_addr || '0.0.0.0', port: init.options.listen_port, tls: init.tls,
+      errorToWire: funcErrorToWire, limits: { maxBytes: init.options.max_body_bytes }, log: init.log,
     }, handler);
   },
-  createClient(options) {
-    return new XmlRpcClient({
-      port: options.port, tls: options.tls,
-      ...(options.verifyHostName !== undefined ? { verifyHostName: options.verifyHostName } : {}),
-      ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : {}),
-    });
+  createClient(init) {
+    return new XmlRpcClient({ port: init.options.listen_port, tls: init.tls, verifyHostName: init.verifyHostName, keepAlive: true });
   },
-};
+});

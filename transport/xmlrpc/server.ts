@@ -10,7 +10,8 @@ import { ConfigError, ConnectionError, PayloadTooLargeError, TimeoutError } from
 import { silentLogger, type Logger } from '../../common/log.js';
 import { anonymousPeer, peerIdentityFromSocket, remoteAddressOf, serverTlsOptions } from '../../common/tls.js';
 import type {
-  CallContext, CallHandler, CallRequest, ListenAddress, PeerIdentity, TlsMaterial, TransportServer, WireValue,
+  CallContext, CallHandler, CallRequest, ListenAddress, PeerIdentity, TlsMaterial, TransportServer,
+  TransportServerStatus, WireValue,
 } from '../types.js';
 import { decodeCall, encodeFault, encodeResponse, resolveLimits, type CodecLimits, type EncodeOptions } from './codec.js';
 import { ConnectionContext } from './connection.js';
@@ -150,9 +151,15 @@ export class XmlRpcServer implements TransportServer {
   }
 
   /** Replaces key, certificate, CA and CRL for new connections (e.g. after a CRL update). */
-  setTls(material: TlsMaterial): void {
-    if (!(this.server instanceof https.Server)) throw new ConfigError('setTls() called on a plain-HTTP XML-RPC server');
+  updateTls(material: TlsMaterial): void {
+    if (!(this.server instanceof https.Server)) throw new ConfigError('updateTls() called on a plain-HTTP XML-RPC server');
     this.server.setSecureContext(serverTlsOptions(material));
+  }
+
+  /** 'serving' with its address once started, else 'stopped'. */
+  status(): TransportServerStatus {
+    const a = this.address;
+    return { state: this.bound ? 'serving' : 'stopped', endpoint: a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}` };
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -31,13 +31,8 @@ interface CallPlan {
 async function runSync(plan: CallPlan, ctx: CliContext): Promise<number> {
   const hosts = await plan.overlord.hosts();
   const reporter = new ResultReporter({ format: plan.format, verbose: plan.verbose, io: ctx.io, hosts });
-  for await (const r of plan.overlord.streamHosts(hosts, plan.module, plan.method, plan.params)) reporter.add([r]);
+  for await (const e of plan.overlord.streamHosts(hosts, plan.module, plan.method, plan.params)) reporter.event(e);
   return reporter.finish(plan.overlord.timeoutMs / 1000);
-}
-
-/** "[host 3/10]" notes for hosts whose minion reports progress. */
-function progressNote(progress: Map<string, [number, number]>): string {
-  return [...progress].filter(([, [, total]]) => total > 0).slice(0, 3).map(([h, [c, t]]) => `[${h} ${c}/${t}]`).join(' ');
 }
 
 async function runAsync(plan: CallPlan, ctx: CliContext, nopoll: boolean): Promise<number> {
@@ -50,9 +45,7 @@ async function runAsync(plan: CallPlan, ctx: CliContext, nopoll: boolean): Promi
   const reporter = new ResultReporter({ format: plan.format, verbose: plan.verbose, io: ctx.io, hosts });
   const status = await plan.overlord.pollJob(id, {
     onResults: (rs) => reporter.add(rs),
-    onTick: async (s) => {
-      if (ctx.io.interactive && s[0] === JobCodes.PARTIAL) reporter.note(progressNote(await plan.overlord.jobProgress(id)));
-    },
+    onProgress: (events) => { for (const e of events) reporter.event(e); },
   });
   if (status[0] === JobCodes.LOST_IN_SPACE) ctx.io.err(`job ${id} was lost (purged from the job store)\n`);
   return reporter.finish();

@@ -42,7 +42,7 @@ function minionFindings(ctx: CliContext): Finding[] {
   const mc = readMinionConf(ctx.root);
   const dir = readCertmasterMinionConf(ctx.root).cert_dir;
   const name = mc.minion_name || '(host name)';
-  return [{ ok: true, text: `minion: listens on ${mc.listen_addr || '*'}:${mc.listen_port}, name ${name}, certificates in ${path.resolve(dir)}` }];
+  return [{ ok: true, text: `minion: transports ${mc.transports.join(', ')}, name ${name}, certificates in ${path.resolve(dir)}` }];
 }
 
 async function callFindings(ctx: CliContext): Promise<Finding[]> {
@@ -54,7 +54,9 @@ async function callFindings(ctx: CliContext): Promise<Finding[]> {
     return [{ ok: false, text: (err as Error).message }];
   }
   const out: Finding[] = [];
-  for await (const { host, outcome } of o.streamHosts(hosts, 'test', 'add', [1, 2])) {
+  for await (const e of o.streamHosts(hosts, 'test', 'add', [1, 2])) {
+    if (e.kind !== 'result') continue;
+    const { host, outcome } = e;
     const good = outcome.status === 'ok' && outcome.value === 3;
     out.push({ ok: good, text: good ? `${host}: test.add(1, 2) == 3` : `test.add(1, 2) failed on ${renderHostText(host, outcome).trim()}` });
   }

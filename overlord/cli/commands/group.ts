@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { fnmatchToRegExp, hasGlobChars } from '../../../common/fnmatch.js';
 import { FuncPaths, rooted } from '../../../common/paths.js';
 import { GroupsFile, parseMemberList } from '../../groups.js';
-import { pyRepr } from '../../python-repr.js';
+import { pyRepr } from '../../../transport/python-repr.js';
 import { positionals, strOpt, type CliContext, type ParsedArgs, type Subcommand } from '../context.js';
 
 /** "@group:a,b" → { group, hosts: [a, b] } */

@@ -24,7 +24,7 @@ const ping: Subcommand = {
     const overlord = ctx.overlord({ concurrency: numOpt(args, 'forks'), timeout: numOpt(args, 'timeout') });
     const hosts = await overlord.hosts();
     const reporter = new ResultReporter({ format: 'text', verbose: args.verbose === true, io: ctx.io, hosts, render: pingLine });
-    for await (const r of overlord.streamHosts(hosts, 'test', 'ping', [])) reporter.add([r]);
+    for await (const e of overlord.streamHosts(hosts, 'test', 'ping', [])) reporter.event(e);
     return reporter.finish(overlord.timeoutMs / 1000);
   },
 };

@@ -30,7 +30,7 @@ const show: Subcommand = {
     const overlord = ctx.overlord();
     const hosts = await overlord.hosts();
     const reporter = new ResultReporter({ format: 'text', verbose: args.verbose === true, io: ctx.io, hosts, render: picker(keys) });
-    for await (const r of overlord.streamHosts(hosts, 'hardware', 'info', [])) reporter.add([r]);
+    for await (const e of overlord.streamHosts(hosts, 'hardware', 'info', [])) reporter.event(e);
     return reporter.finish(overlord.timeoutMs / 1000);
   },
 };

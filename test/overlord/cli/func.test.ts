@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { runBin, stopAll } from '../../helpers/processes.js';
+import { runBin, spawnBin, stopAll, waitForOutput } from '../../helpers/processes.js';
 import { makeTempRoot, removeTempRoot } from '../../helpers/temp-root.js';
 import { startFleet, type Fleet } from '../fleet.js';
 
@@ -115,6 +115,22 @@ describe('func CLI with real minions', function () {
     }
     const sleepy = await func('-t', '1', '127.0.0.2', 'call', 'test', 'sleep', '3');
     expect(sleepy.stdout).to.match(/^127\.0\.0\.2: TIMEOUT /);
+  });
+
+  it('shows command.run output live, host-prefixed, seconds before the call ends (polling the async job)', async () => {
+    const p = spawnBin('func', ['127.0.0.[2-3]', 'call', 'command', 'run', 'for i in 1 2 3 4; do echo tick$i; sleep 1; done'], { env: fleet.env });
+    await waitForOutput(p, /^127\.0\.0\.2: tick1$/m, 15000);
+    const sawTick1 = Date.now();
+    expect(p.output().stdout).to.equal(''); // results print only when the hosts finish
+    const end = await p.exited;
+    const ended = Date.now();
+    expect(end.code).to.equal(0);
+    expect(ended - sawTick1).to.be.at.least(2000);
+    const { stdout, stderr } = p.output();
+    for (const host of ['127.0.0.2', '127.0.0.3']) {
+      for (const i of [1, 2, 3]) expect(stderr).to.match(new RegExp(`^${host.replace(/\./g, '\\.')}: tick${i}$`, 'm'));
+    }
+    expect(stdout).to.contain('tick4');
   });
 
   // one target: the minions share this machine's file system, so several would write the same path

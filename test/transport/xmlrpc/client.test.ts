@@ -3,8 +3,9 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import {
-  ConnectionError, FaultError, PayloadTooLargeError, ProtocolError, RemoteError, TimeoutError,
+  ConnectionError, PayloadTooLargeError, ProtocolError, RemoteError, TimeoutError,
 } from '../../../common/errors.js';
+import { FaultError } from '../../../transport/xmlrpc/faults.js';
 import { XmlRpcClient, parseHostPort, xmlrpcCall } from '../../../transport/xmlrpc/client.js';
 import type { XmlRpcServer } from '../../../transport/xmlrpc/server.js';
 import { createTlsFixtures, type TlsFixtures } from '../../helpers/tls-fixtures.js';

@@ -2,13 +2,15 @@
 // and Faults / REMOTE_ERROR lists mapped back to FaultError / RemoteError on the overlord side.
 import { expect } from 'chai';
 import {
-  AccessDeniedError, CommandFailedError, ConfigError, ConnectionError, CsrRefusedError, FaultError, InvalidArgumentsError,
+  AccessDeniedError, CommandFailedError, ConfigError, ConnectionError, CsrRefusedError, InvalidArgumentsError,
   JobError, MarshalError, MethodNotFoundError, ModuleError, ModuleNotFoundError, PayloadTooLargeError, ProtocolError,
   RemoteError, TimeoutError,
 } from '../../../common/errors.js';
+import { FaultError } from '../../../transport/xmlrpc/faults.js';
 import {
-  certmasterErrorToWire, funcErrorToWire, isRemoteErrorList, remoteErrorList, wireToError, type WireOutcome,
+  certmasterErrorToWire, funcErrorToWire, wireToError, type WireOutcome,
 } from '../../../transport/xmlrpc/faults.js';
+import { isRemoteErrorList, remoteErrorList } from '../../../common/remote-failure.js';
 
 const fault = (faultString: string): WireOutcome => ({ kind: 'fault', faultCode: 1, faultString });
 
@@ -81,7 +83,7 @@ describe('transport/xmlrpc/faults', () => {
   describe('wireToError', () => {
     it('makes FaultError from a fault and RemoteError from a REMOTE_ERROR list', () => {
       expect(wireToError({ ok: false, faultCode: 3, faultString: 'boom' })).to.be.instanceOf(FaultError).and.include({ faultCode: 3, faultString: 'boom' });
-      const remote = wireToError({ ok: true, value: remoteErrorList('socket.error', '[Errno 111] Connection refused', 'tb') });
+      const remote = wireToError({ ok: true, value: remoteErrorList({ type: 'socket.error', message: '[Errno 111] Connection refused', trace: 'tb' }) });
       expect(remote).to.be.instanceOf(RemoteError).and.include({ remoteType: 'socket.error', message: '[Errno 111] Connection refused', trace: 'tb' });
       expect(wireToError({ ok: true, value: ['REMOTE_ERROR', 'lost job'] })).to.include({ remoteType: 'lost job', message: '', trace: '' });
     });

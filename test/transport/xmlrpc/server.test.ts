@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
-import { ConnectionError, FaultError, RemoteError, TimeoutError } from '../../../common/errors.js';
+import { ConnectionError, RemoteError, TimeoutError } from '../../../common/errors.js';
+import { FaultError } from '../../../transport/xmlrpc/faults.js';
 import type { WireStruct } from '../../../transport/types.js';
 import { XmlRpcClient } from '../../../transport/xmlrpc/client.js';
 import { decodeResponse, encodeCall } from '../../../transport/xmlrpc/codec.js';
@@ -88,11 +89,11 @@ describe('transport/xmlrpc/server', function () {
       });
     }
 
-    it('takes a new CRL at run time with setTls()', async () => {
+    it('takes a new CRL at run time with updateTls()', async () => {
       const open = await startServer({ tls: pki.material(pki.server) });
       const revoked = clientFor(pki.revoked, open.address.port);
       expect(await revoked.call('localhost', { method: 'test.echo', params: [3] })).to.equal(3);
-      open.setTls(pki.material(pki.server, { crl: true }));
+      open.updateTls(pki.material(pki.server, { crl: true }));
       expect(await revoked.call('localhost', { method: 'test.echo', params: [4] }).catch((e: unknown) => e)).to.be.instanceOf(ConnectionError);
       expect(await clientFor(pki.client, open.address.port).call('localhost', { method: 'test.echo', params: [5] })).to.equal(5);
     });
