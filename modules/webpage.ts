@@ -6,7 +6,7 @@ import {
   arg, defineModule, InvalidArgumentsError, method, opt, optional, type ModuleContext, type WireStruct, type WireValue,
 } from '../minion/module-api.js';
 import { allowedRoots, confinePath } from './lib/allowed-paths.js';
-import { replaceFileWith } from './lib/safe-write.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { renderJson, renderPage, renderRepoFile, repoId, repoUrl, type PageRepo } from './webpage/render-page.js';
 import { findRepoDirs, readRepo } from './webpage/scan-repos.js';
 
@@ -39,10 +39,10 @@ export default defineModule({
         const builds = await recordBuilds(root, o.builds);
         const repos = await scan(ctx, root, o.baseurl, builds);
         const now = Date.now() / 1000;
-        for (const r of repos) await replaceFileWith(path.join(root, r.repoFile), Buffer.from(renderRepoFile(r)), { mode: 0o644 });
-        await replaceFileWith(path.join(root, 'repos.json'), Buffer.from(renderJson(repos, now)), { mode: 0o644 });
+        for (const r of repos) await writeFileAtomic(path.join(root, r.repoFile), renderRepoFile(r), { mode: 0o644 });
+        await writeFileAtomic(path.join(root, 'repos.json'), renderJson(repos, now), { mode: 0o644 });
         const page = path.join(root, 'index.html');
-        await replaceFileWith(page, Buffer.from(renderPage(o.title, repos, now)), { mode: 0o644 });
+        await writeFileAtomic(page, renderPage(o.title, repos, now), { mode: 0o644 });
         ctx.log.info(`webpage.update ${page}: ${repos.length} repositories`);
         return {
           ok: true, path: page,
@@ -75,7 +75,7 @@ async function recordBuilds(root: string, fresh: WireStruct): Promise<Record<str
     if (typeof result !== 'object' || result === null || Array.isArray(result) || result instanceof Uint8Array) continue;
     known[repo] = Object.fromEntries(Object.entries(result).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)));
   }
-  await replaceFileWith(file, Buffer.from(JSON.stringify(known, null, 1)), { mode: 0o644 });
+  await writeFileAtomic(file, JSON.stringify(known, null, 1), { mode: 0o644 });
   return known;
 }
 

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentsError } from '../../minion/module-api.js';
-import { replaceFileWith } from '../lib/safe-write.js';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 
 /** A build's state: running, or how it ended. */
 export type BuildState = 'running' | 'succeeded' | 'failed' | 'timeout' | 'cancelled' | 'lost';
@@ -56,7 +56,7 @@ export class BuildRecords {
 
   async write(record: BuildRecord): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
-    await replaceFileWith(this.file(record.build_id), Buffer.from(JSON.stringify(record, null, 1)), { mode: 0o644 });
+    await writeFileAtomic(this.file(record.build_id), JSON.stringify(record, null, 1), { mode: 0o644 });
   }
 
   async read(id: string): Promise<BuildRecord | null> {

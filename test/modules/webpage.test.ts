@@ -110,7 +110,7 @@ describe('webpage module', function () {
     await reader;
     expect(reads).to.be.above(0);
     expect(partial).to.deep.equal([]);
-    expect((await fs.readdir(repos)).filter((n) => n.includes('.func-') && n.endsWith('.tmp'))).to.deep.equal([]);
+    expect((await fs.readdir(repos)).filter((n) => n.endsWith('.tmp'))).to.deep.equal([]);
   });
 
   describe('refuses', () => {
