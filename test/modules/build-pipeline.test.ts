@@ -12,7 +12,7 @@ import { transportNames } from '../../transport/index.js';
 import type { WireStruct, WireValue } from '../../transport/types.js';
 import { dumpDom, visibleText } from '../helpers/chromium.js';
 import { dnfRepoquery } from '../helpers/dnf.js';
-import { runBin, stopAll } from '../helpers/processes.js';
+import { runBin, spawnBin, stopAll, waitForOutput } from '../helpers/processes.js';
 import { makeSrpm, processesWithEnv, queryPackage } from '../helpers/rpm-packages.js';
 import { makeTempRoot, removeTempRoot } from '../helpers/temp-root.js';
 import { startFleet, type Fleet } from '../overlord/fleet.js';
@@ -104,6 +104,30 @@ for (const transport of transportNames()) {
       expect(text).to.contain('tiny-repo').and.to.contain('tiny').and.to.contain('2.5-1').and.to.contain(`builder ${BUILDER}`);
     });
 
+    it('brings the build log to the overlord while the build runs (async job followed with pollJob onProgress)', async () => {
+      const gate = path.join(work, 'live-gate');
+      const srpm = await sendSrpm({ name: 'live', build: `echo "compiling live"\nwhile [ ! -e ${gate} ]; do sleep 0.1; done` });
+      const ov = on(BUILDER);
+      const id = await ov.submitJob([BUILDER], 'mock', 'build', [srpm]);
+      const lines: string[] = [];
+      let resultsBeforeGate = -1;
+      const status = await ov.pollJob(id, {
+        intervalMs: 100,
+        onProgress: (events) => {
+          for (const e of events) if (e.progress.message !== undefined) lines.push(e.progress.message);
+          if (resultsBeforeGate < 0 && lines.some((l) => l.includes('compiling live'))) {
+            resultsBeforeGate = 0;
+            void fs.writeFile(gate, '');
+          }
+        },
+        onResults: (rs) => { if (resultsBeforeGate < 0) resultsBeforeGate = rs.length; },
+      });
+      expect(resultsBeforeGate, 'a result came before the live line').to.equal(0);
+      const build = valueOf(status[0] === 1 ? status[1].get(BUILDER) : undefined) as Build;
+      expect(build.ok, build.log_tail).to.equal(true);
+      expect(lines.some((l) => l.includes('Executing(%build)'))).to.equal(true);
+    });
+
     it('reports a failing build with ok false and the reason, and nothing reaches the repository', async () => {
       const srpm = await sendSrpm({ name: 'broken', build: 'echo "missing header foo.h" >&2\nexit 1' });
       const build = await call(BUILDER, 'mock', 'build', srpm) as Build;
@@ -191,11 +215,19 @@ describe('build pipeline through the func CLI (real funcd, rpmbuild, createrepo_
     if (work) await removeTempRoot(work);
   });
 
-  it('copyfile → call mock build → getfile → copyfile → call createrepo add → call webpage update; dnf lists the package', async () => {
-    const srpm = await makeSrpm(work, { name: 'clitiny', version: '3.1' });
+  it('copyfile → call --async mock build (log printed live) → getfile → copyfile → call createrepo add → call webpage update; dnf lists the package', async () => {
+    const gate = path.join(work, 'gate');
+    const srpm = await makeSrpm(work, { name: 'clitiny', version: '3.1', build: `echo "compiling clitiny"\nwhile [ ! -e ${gate} ]; do sleep 0.1; done` });
     const remoteSrpm = path.join(rootOf(BUILDER), 'var/lib/func/srpms', path.basename(srpm));
     await func(BUILDER, 'copyfile', '-f', srpm, '--remotepath', remoteSrpm);
-    const build = await json(BUILDER, 'mock', 'build', remoteSrpm) as Build;
+    // the build waits for the gate file: its log line must reach the terminal while it runs, before any result
+    const proc = spawnBin('func', [BUILDER, 'call', '--async', '--json', 'mock', 'build', remoteSrpm], { env: fleet.env });
+    await waitForOutput(proc, /compiling clitiny/, 60000);
+    expect(proc.output().stdout).to.equal('');
+    await fs.writeFile(gate, '');
+    expect((await proc.exited).code, proc.output().stderr).to.equal(0);
+    expect(proc.output().stderr).to.match(/Executing\(%build\)/);
+    const build = (JSON.parse(proc.output().stdout) as Record<string, Build>)[BUILDER]!;
     expect(build.ok, build.log_tail).to.equal(true);
     await func(BUILDER, 'getfile', '--remotesource', build.rpms[0]!, '--localdir', path.join(work, 'got'));
     const local = path.join(work, 'got', BUILDER, path.basename(build.rpms[0]!));
