@@ -9,8 +9,16 @@ import type { WireStruct, WireValue } from '../../transport/types.js';
 import { moduleHarness, type ModuleHarness } from '../helpers/dispatch.js';
 import { dnfRepoqueryDir } from '../helpers/dnf.js';
 import { makeRpm } from '../helpers/rpm-packages.js';
+import { findOnPath } from '../../modules/lib/run-command.js';
 
 type RepoResult = WireStruct & { ok: boolean; rc: number; repodir: string; packages: string[]; run: number; coalesced: boolean };
+
+/** The createrepo_c found on PATH (before any wrapper is put in front). */
+async function realCreaterepo(): Promise<string> {
+  const found = await findOnPath('createrepo_c');
+  if (found === null) throw new Error('createrepo_c is not installed');
+  return found;
+}
 
 /** pids of createrepo_c processes whose argv names `dir`. */
 async function createrepoProcesses(dir: string): Promise<number[]> {
@@ -65,20 +73,31 @@ describe('createrepo module', function () {
   it('coalesces concurrent updates of one repository: never two createrepo_c at once, repodata valid after', async () => {
     const dir = path.join(repos, 'busy');
     await call('add', dir, rpms);
-    let most = 0;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        most = Math.max(most, (await createrepoProcesses(dir)).length);
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
-    const results = await Promise.all(Array.from({ length: 6 }, () => call('update', dir)));
-    watching = false;
-    await watcher;
+    // the real createrepo_c, run through a wrapper on PATH that records when each run starts and ends
+    const binDir = path.join(h.root, 'wrapbin');
+    const runLog = path.join(h.root, 'createrepo-runs.log');
+    await fs.mkdir(binDir, { recursive: true });
+    await fs.writeFile(path.join(binDir, 'createrepo_c'), `#!/bin/sh\necho "start $(date +%s%N)" >> '${runLog}'\n`
+      + `${await realCreaterepo()} "$@"\nrc=$?\necho "end $(date +%s%N)" >> '${runLog}'\nexit $rc\n`, { mode: 0o755 });
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${binDir}:${savedPath ?? ''}`;
+    let results: RepoResult[];
+    try {
+      results = await Promise.all(Array.from({ length: 6 }, () => call('update', dir)));
+    } finally {
+      process.env.PATH = savedPath;
+    }
     expect(results.every((r) => r.ok)).to.equal(true);
-    expect(most).to.be.at.most(1);
+    const events = (await fs.readFile(runLog, 'utf8')).trim().split('\n').map((l) => l.split(' ') as ['start' | 'end', string]);
+    let running = 0;
+    let most = 0;
+    for (const [what] of events.sort((a, b) => (BigInt(a[1]) < BigInt(b[1]) ? -1 : 1))) {
+      running += what === 'start' ? 1 : -1;
+      most = Math.max(most, running);
+    }
+    expect(most, events.join(' | ')).to.equal(1);
     const runs = new Set(results.map((r) => r.run));
+    expect(events.filter(([w]) => w === 'start')).to.have.length(runs.size);
     expect(runs.size, `runs ${[...runs].join(',')}`).to.be.at.most(2);
     expect(results.filter((r) => r.coalesced)).to.have.length.of.at.least(4);
     expect(await dnfRepoqueryDir(path.join(h.root, 'dnf-busy'), dir)).to.have.length(3);
