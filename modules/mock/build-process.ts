@@ -30,6 +30,8 @@ export interface BuildProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** told the pid (the process group) once the process started */
   onStart?(pid: number): void;
+  /** coreutils' stdbuf, to run the build with line-buffered stdout so its lines keep their order with stderr's */
+  stdbuf?: string | null;
 }
 
 /** How the build process ended. */
@@ -83,7 +85,9 @@ export function runBuildProcess(o: BuildProcessOptions): Promise<BuildProcessEnd
   const log = fs.createWriteStream(o.logFile, { flags: 'a' });
   const line = (l: string): void => { log.write(`${l}\n`); o.onLine(l); };
   return new Promise<BuildProcessEnd>((resolve, reject) => {
-    const child = spawn(o.argv[0]!, o.argv.slice(1), {
+    // one pipe for stdout and stderr (2>&1 in a shell that execs the build) keeps the log in the order it was written
+    const argv = ['/bin/sh', '-c', 'exec "$@" 2>&1', 'sh', ...(o.stdbuf ? [o.stdbuf, '-oL', '-eL'] : []), ...o.argv];
+    const child = spawn(argv[0]!, argv.slice(1), {
       cwd: o.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...(o.env ?? process.env), [BUILD_ENV_MARK]: o.buildId, LC_ALL: 'C.UTF-8' },
     });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ModuleError, type ModuleContext, type WireStruct } from '../../minion/module-api.js';
 import { backendArgv, collectResults, type Backend, type BuildPlan } from './backends.js';
 import { runBuildProcess } from './build-process.js';
+import { findTool } from '../lib/run-command.js';
 import { BuildRecords, type BuildRecord, type BuildState } from './build-record.js';
 
 /** Lines of the log kept in the result (`log_tail`). */
@@ -66,7 +67,7 @@ export async function runBuild(job: BuildJob, ctx: ModuleContext): Promise<WireS
   onLine(header);
   const end = await runBuildProcess({
     argv, buildId: job.buildId, cwd: plan.resultdir, logFile, onLine, signal: ctx.signal,
-    timeoutMs: job.timeoutSec * 1000, killGraceMs: job.killGraceMs,
+    timeoutMs: job.timeoutSec * 1000, killGraceMs: job.killGraceMs, stdbuf: await findTool('stdbuf'),
     onStart: (pid) => { startWrite = job.records.finish({ ...record, pid }).catch(() => record); },
   }).catch(async (err: Error) => {
     await job.records.finish({ ...record, state: 'failed', finished: Date.now() / 1000 });
