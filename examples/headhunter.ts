@@ -68,24 +68,53 @@ export interface HeadhunterReport { builds: BuildSummary[]; page: string | null;
 
 interface Queued { srpm: string; summary: BuildSummary }
 
-/** Runs every SRPM through the builders and publishes what built; never throws for one build's failure. */
-export async function headhunter(o: HeadhunterOptions): Promise<HeadhunterReport> {
-  const started = performance.now();
-  const print = o.print ?? ((l: string) => process.stdout.write(`${l}\n`));
-  const overlords = new Map<string, Overlord>();
-  const on = (host: string): Overlord => {
-    let ov = overlords.get(host);
-    if (!ov) { ov = new Overlord(host, { root: o.root, transport: o.transport, timeout: 30 }); overlords.set(host, ov); }
-    return ov;
-  };
-  const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'headhunter-'));
-  const queue: Queued[] = o.srpms.map((srpm) => ({ srpm, summary: { srpm: path.basename(srpm), state: 'failed', builder: null, attempts: [], packages: [], buildId: null } }));
-  const all = queue.map((q) => q.summary);
-  const free = new Set(o.builders);
-  const broken = new Set<string>();
-  let publishing = Promise.resolve();
+/** One run of the allocator: the queue, the free and the broken builders, the overlords it calls through. */
+class Allocator {
+  private readonly print: (line: string) => void;
+  private readonly overlords = new Map<string, Overlord>();
+  private readonly queue: Queued[];
+  private readonly free: Set<string>;
+  private readonly broken = new Set<string>();
+  private publishing = Promise.resolve();
+  readonly builds: BuildSummary[];
 
-  const buildOn = async (builder: string, job: Queued): Promise<void> => {
+  constructor(private readonly o: HeadhunterOptions, private readonly staging: string) {
+    this.print = o.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+    this.queue = o.srpms.map((srpm) => ({ srpm, summary: { srpm: path.basename(srpm), state: 'failed', builder: null, attempts: [], packages: [], buildId: null } }));
+    this.builds = this.queue.map((q) => q.summary);
+    this.free = new Set(o.builders);
+  }
+
+  /** The overlord that calls one host (one per host, kept for the run). */
+  private on(host: string): Overlord {
+    let ov = this.overlords.get(host);
+    if (!ov) { ov = new Overlord(host, { root: this.o.root, transport: this.o.transport, timeout: 30 }); this.overlords.set(host, ov); }
+    return ov;
+  }
+
+  /** Gives each free builder the next SRPM it has not tried, until nothing is queued or running. */
+  async dispatch(): Promise<void> {
+    const running = new Set<Promise<void>>();
+    for (;;) {
+      for (const builder of [...this.free]) {
+        if (this.broken.has(builder)) { this.free.delete(builder); continue; }
+        const i = this.queue.findIndex((q) => !q.summary.attempts.some((a) => a.builder === builder));
+        if (i < 0) continue;
+        const [job] = this.queue.splice(i, 1);
+        this.free.delete(builder);
+        const p: Promise<void> = this.buildOn(builder, job!).finally(() => { running.delete(p); this.free.add(builder); });
+        running.add(p);
+      }
+      if (running.size === 0) break;
+      await Promise.race(running);
+    }
+    const now = Date.now();
+    for (const q of this.queue) q.summary.attempts.push({ builder: '-', result: 'failed', detail: 'no usable builder left', seconds: 0, start: now, end: now });
+    await this.publishing;
+  }
+
+  /** One attempt: send, build with the live log, fetch the RPMs, queue the publishing; a builder failure is retried once. */
+  private async buildOn(builder: string, job: Queued): Promise<void> {
     const t0 = performance.now();
     const start = Date.now();
     const name = job.summary.srpm;
@@ -93,70 +122,83 @@ export async function headhunter(o: HeadhunterOptions): Promise<HeadhunterReport
       job.summary.attempts.push({ builder, result, detail, seconds: Math.round(performance.now() - t0) / 1000, start, end: Date.now() });
     };
     try {
-      o.onBuildStart?.(builder, job.srpm);
-      print(`[${builder}] ${name}: sending the SRPM`);
-      const remote = await sendSrpm(on(builder), builder, job.srpm, o.paths.srpmDir(builder));
-      const result: BuildResult = await buildFollowing(on(builder), builder, remote, o.buildOptions ?? {}, {
-        onLine: (line) => print(`[${builder}] ${name}: ${line}`), pollMs: o.pollMs ?? 200, maxMissedPolls: 3,
+      this.o.onBuildStart?.(builder, job.srpm);
+      this.print(`[${builder}] ${name}: sending the SRPM`);
+      const remote = await sendSrpm(this.on(builder), builder, job.srpm, this.o.paths.srpmDir(builder));
+      const result: BuildResult = await buildFollowing(this.on(builder), builder, remote, this.o.buildOptions ?? {}, {
+        onLine: (line) => this.print(`[${builder}] ${name}: ${line}`), pollMs: this.o.pollMs ?? 200, maxMissedPolls: 3,
       });
       job.summary.buildId = result.build_id;
       if (!result.ok) { attempt('failed', `${result.state}, rc ${String(result.rc)}`); return; }
-      const local = await fetchRpms(on(builder), builder, result.rpms, path.join(staging, builder, String(result.build_id)));
+      const local = await fetchRpms(this.on(builder), builder, result.rpms, path.join(this.staging, builder, String(result.build_id)));
       attempt('succeeded', `${result.rpms.length} RPM(s)`);
       job.summary.builder = builder;
-      // publishing runs one at a time (createrepo would coalesce anyway), so the builder is free for the next build
-      publishing = publishing.then(async () => {
-        job.summary.packages = await publish(on(o.repoHost), o.repoHost, local, o.paths.incomingDir, o.paths.repodir);
-        job.summary.state = 'published';
-        print(`[${o.repoHost}] ${name}: published ${job.summary.packages.join(' ')}`);
-      }).catch((err: Error) => { print(`[${o.repoHost}] ${name}: publishing failed: ${err.message}`); });
+      this.publish(job, local);
     } catch (err) {
       if (!(err instanceof BuilderFailure)) { attempt('failed', (err as Error).message); return; }
       attempt('builder failure', err.message);
-      broken.add(builder);
-      const tried = new Set(job.summary.attempts.map((a) => a.builder));
-      if (job.summary.attempts.filter((a) => a.result === 'builder failure').length <= 1 && o.builders.some((b) => !tried.has(b) && !broken.has(b))) {
-        print(`[${builder}] ${name}: builder failure (${err.message}); retrying on another builder`);
-        queue.unshift(job);
-      } else {
-        print(`[${builder}] ${name}: builder failure (${err.message}); no retry left`);
-      }
+      this.retryElsewhere(builder, job, err.message);
     }
-  };
-
-  const running = new Set<Promise<void>>();
-  for (;;) {
-    for (const builder of [...free]) {
-      if (broken.has(builder)) { free.delete(builder); continue; }
-      const i = queue.findIndex((q) => !q.summary.attempts.some((a) => a.builder === builder));
-      if (i < 0) continue;
-      const [job] = queue.splice(i, 1);
-      free.delete(builder);
-      const p: Promise<void> = buildOn(builder, job!).finally(() => { running.delete(p); free.add(builder); });
-      running.add(p);
-    }
-    if (running.size === 0) break;
-    await Promise.race(running);
   }
-  for (const q of queue) q.summary.attempts.push({ builder: '-', result: 'failed', detail: 'no usable builder left', seconds: 0, start: Date.now(), end: Date.now() });
-  await publishing;
 
-  let page: string | null = null;
+  /** Marks the builder broken and queues the SRPM again when it has had no builder failure before and a builder is left. */
+  private retryElsewhere(builder: string, job: Queued, why: string): void {
+    this.broken.add(builder);
+    const tried = new Set(job.summary.attempts.map((a) => a.builder));
+    const firstFailure = job.summary.attempts.filter((a) => a.result === 'builder failure').length <= 1;
+    const left = this.o.builders.some((b) => !tried.has(b) && !this.broken.has(b));
+    this.print(`[${builder}] ${job.summary.srpm}: builder failure (${why}); ${firstFailure && left ? 'retrying on another builder' : 'no retry left'}`);
+    if (firstFailure && left) this.queue.unshift(job);
+  }
+
+  /** Publishing runs one at a time, after the build, so the builder is free for its next build meanwhile. */
+  private publish(job: Queued, rpms: string[]): void {
+    const { repoHost, paths } = this.o;
+    this.publishing = this.publishing.then(async () => {
+      job.summary.packages = await publish(this.on(repoHost), repoHost, rpms, paths.incomingDir, paths.repodir);
+      job.summary.state = 'published';
+      this.print(`[${repoHost}] ${job.summary.srpm}: published ${job.summary.packages.join(' ')}`);
+    }).catch((err: Error) => { this.print(`[${repoHost}] ${job.summary.srpm}: publishing failed: ${err.message}`); });
+  }
+
+  /** webpage.update on the repository host, recording the run's last build; the page's path, or null when it failed. */
+  async updatePage(): Promise<string | null> {
+    const { repoHost, paths, baseurl } = this.o;
+    const last = this.builds.at(-1);
+    const repoName = path.relative(paths.reposRoot, paths.repodir).split(path.sep).join('/');
+    const builds: WireStruct = last
+      ? { [repoName]: { ok: last.state === 'published', state: last.state, package: last.srpm, builder: last.builder ?? '-', finished: Date.now() / 1000 } }
+      : {};
+    try {
+      const outcome = (await this.on(repoHost).call('webpage', 'update', paths.reposRoot, { ...(baseurl ? { baseurl } : {}), builds })).get(repoHost);
+      const page = String((valueOf(repoHost, 'webpage.update', outcome) as WireStruct).path);
+      this.print(`[${repoHost}] page updated: ${page}`);
+      return page;
+    } catch (err) {
+      this.print(`[${repoHost}] webpage.update failed: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.overlords.values()].map((ov) => ov.close()));
+  }
+}
+
+/** Runs every SRPM through the builders and publishes what built; never throws for one build's failure. */
+export async function headhunter(o: HeadhunterOptions): Promise<HeadhunterReport> {
+  const started = performance.now();
+  const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'headhunter-'));
+  const run = new Allocator(o, staging);
   try {
-    const builds: WireStruct = {};
-    const repoName = path.relative(o.paths.reposRoot, o.paths.repodir).split(path.sep).join('/');
-    const last = all.at(-1);
-    if (last) builds[repoName] = { ok: last.state === 'published', state: last.state, package: last.srpm, builder: last.builder ?? '-', finished: Date.now() / 1000 };
-    const r = valueOf(o.repoHost, 'webpage.update', (await on(o.repoHost).call('webpage', 'update', o.paths.reposRoot, { ...(o.baseurl ? { baseurl: o.baseurl } : {}), builds })).get(o.repoHost)) as WireStruct;
-    page = String(r.path);
-    print(`[${o.repoHost}] page updated: ${page}`);
-  } catch (err) {
-    print(`[${o.repoHost}] webpage.update failed: ${(err as Error).message}`);
+    await run.dispatch();
+    const page = await run.updatePage();
+    const seconds = Math.round(performance.now() - started) / 1000;
+    return { builds: run.builds, page, seconds, table: summaryTable(run.builds, seconds) };
+  } finally {
+    await run.close();
+    await fs.rm(staging, { recursive: true, force: true });
   }
-  await Promise.all([...overlords.values()].map((ov) => ov.close()));
-  await fs.rm(staging, { recursive: true, force: true });
-  const seconds = Math.round(performance.now() - started) / 1000;
-  return { builds: all, page, seconds, table: summaryTable(all, seconds) };
 }
 
 async function main(): Promise<number> {
