@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readCertmasterConf, type CertmasterConf } from '../common/config-files.js';
 import { fnmatchToRegExp } from '../common/fnmatch.js';
-import { CaError } from '../common/errors.js';
+import { CaError, CsrRefusedError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { FuncPaths, funcRoot, rooted } from '../common/paths.js';
 import { subjectHash } from '../common/subject-hash.js';
@@ -15,7 +15,10 @@ import { commonNames } from './subject.js';
 import { parseCsr, type ParsedCsr } from './csr.js';
 import { readIfExists, removeIfExists } from './files.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
-import { checkHostName, hostNameProblem } from './host-name.js';
+import { checkHostName, hostNameProblem, MAX_HOST_NAME_LENGTH } from './host-name.js';
+
+/** Longest file name on Linux file systems, in bytes. */
+const NAME_MAX = 255;
 import { parseKeyType } from './keys.js';
 import { RevocationList } from './revocation.js';
 import { runTriggers, type TriggerEvent, type TriggerPhase } from './triggers.js';
@@ -138,12 +141,27 @@ export class CertStore {
     if (csr) {
       this.checked.delete(text); // re-insert: most recently used last
     } else {
-      csr = await parseCsr(text, this.conf.max_csr_bytes);
+      csr = await parseCsr(text, this.conf.max_csr_bytes, { allowWeakKeys: this.conf.allow_weak_keys });
+      this.refuseUnstorable(csr.cn);
       if (this.checked.size >= CHECKED_CSR_CACHE) this.checked.delete(this.checked.keys().next().value!);
     }
     this.checked.set(text, csr);
     refuseCaLookalike(csr, await this.caCertPem());
     return csr;
+  }
+
+  /** The longest host name whose files (<host>.csr, <host>.<cert_extension>) fit a file name (255 bytes). */
+  get maxStorableHostName(): number {
+    return Math.min(MAX_HOST_NAME_LENGTH, NAME_MAX - 1 - Math.max('csr'.length, Buffer.byteLength(this.conf.cert_extension)));
+  }
+
+  /** Refuses, before anything is signed or a serial used, a host name too long to be stored as a file name. */
+  private refuseUnstorable(host: string): void {
+    const max = this.maxStorableHostName;
+    if (Buffer.byteLength(host) > max) {
+      throw new CsrRefusedError(`host name of ${host.length} characters is too long: this CA stores host names of at most ${max} characters `
+        + `(its files are named <host>.${this.conf.cert_extension})`);
+    }
   }
 
   /** Stores a checked CSR as pending (csrroot/<host>.csr, 0644). */

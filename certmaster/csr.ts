@@ -1,6 +1,7 @@
 // Certificate signing requests: making one for a minion key, and reading an untrusted one on the CA with
 // every check certmaster needs (size, PEM shape, signature, exactly one safe common name).
-import { CsrInvalidError } from '../common/errors.js';
+import { createPublicKey } from 'node:crypto';
+import { CsrInvalidError, CsrRefusedError } from '../common/errors.js';
 import { nameHash } from '../common/subject-hash.js';
 import { x509 } from '../common/x509.js';
 import { checkHostName } from './host-name.js';
@@ -44,14 +45,56 @@ function decodeCsr(text: string): x509.Pkcs10CertificateRequest {
   }
 }
 
+/** Weakest keys and digests accepted unless allow_weak_keys is set. */
+export const MIN_RSA_BITS = 2048;
+export const MIN_EC_BITS = 256;
+const EC_CURVE_BITS: Record<string, number> = {
+  prime192v1: 192, secp192k1: 192, secp224r1: 224, secp224k1: 224, prime256v1: 256, secp256k1: 256, secp384r1: 384, secp521r1: 521,
+};
+const WEAK_DIGESTS = new Set(['SHA-1', 'MD5', 'MD2', 'MD4']);
+
+/** Refuses (CsrRefusedError) an RSA key under MIN_RSA_BITS, an EC key under MIN_EC_BITS, or a SHA-1/MD5 signature. */
+function refuseWeakCsr(request: x509.Pkcs10CertificateRequest): void {
+  const how = 'refused (set allow_weak_keys = yes in certmaster.conf to accept such requests from old minions)';
+  let details: { modulusLength?: number; namedCurve?: string } | undefined;
+  let type: string | undefined;
+  try {
+    const key = createPublicKey({ key: Buffer.from(request.publicKey.rawData), format: 'der', type: 'spki' });
+    type = key.asymmetricKeyType;
+    details = key.asymmetricKeyDetails;
+  } catch (err) {
+    throw new CsrInvalidError(`the certificate request's public key cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  if ((type === 'rsa' || type === 'rsa-pss') && (details?.modulusLength ?? 0) < MIN_RSA_BITS) {
+    throw new CsrRefusedError(`the certificate request has a ${details?.modulusLength ?? '?'}-bit RSA key; at least ${MIN_RSA_BITS} bits are required: ${how}`);
+  }
+  if (type === 'ec') {
+    const bits = EC_CURVE_BITS[details?.namedCurve ?? ''] ?? 0;
+    if (bits < MIN_EC_BITS) throw new CsrRefusedError(`the certificate request has an EC key on curve ${details?.namedCurve ?? 'unknown'} (${bits || '?'} bits); at least ${MIN_EC_BITS} bits are required: ${how}`);
+  }
+  if (type === 'dsa') throw new CsrRefusedError(`the certificate request has a DSA key; use RSA (${MIN_RSA_BITS}+ bits) or EC (P-256+): ${how}`);
+  const digest = (request.signatureAlgorithm as { hash?: { name?: string } }).hash?.name;
+  if (digest !== undefined && WEAK_DIGESTS.has(digest.toUpperCase())) {
+    throw new CsrRefusedError(`the certificate request is signed with ${digest}; SHA-256 or stronger is required: ${how}`);
+  }
+}
+
+/** How untrusted CSRs are checked. */
+export interface CsrCheckOptions {
+  /** accept RSA keys under 2048 bits, EC keys under 256 bits and SHA-1 signatures (allow_weak_keys) */
+  allowWeakKeys?: boolean;
+}
+
 /**
- * Reads and checks an untrusted PEM CSR: at most `maxBytes` long, well-formed, its signature verifies with
- * its own key, and it has exactly one common name that is a safe host name. Throws CsrInvalidError.
+ * Reads and checks an untrusted PEM CSR: at most `maxBytes` long, well-formed, a strong enough key and digest
+ * (unless allowWeakKeys), its signature verifies with its own key, and it has exactly one common name that is a
+ * safe host name. Throws CsrInvalidError, or CsrRefusedError for a weak key or digest.
  */
-export async function parseCsr(text: string, maxBytes: number): Promise<ParsedCsr> {
+export async function parseCsr(text: string, maxBytes: number, options: CsrCheckOptions = {}): Promise<ParsedCsr> {
   const size = Buffer.byteLength(text, 'utf8');
   if (size > maxBytes) throw new CsrInvalidError(`certificate request is ${size} bytes, more than max_csr_bytes = ${maxBytes}`);
   const request = decodeCsr(text);
+  if (!options.allowWeakKeys) refuseWeakCsr(request);
   let valid = false;
   try {
     valid = await request.verify();

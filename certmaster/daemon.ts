@@ -56,6 +56,8 @@ export async function startCertmaster(options: CertmasterOptions = {}): Promise<
     limits: { maxBytes: conf.max_csr_bytes + XML_OVERHEAD_BYTES, maxDepth: 4, maxElements: 64 },
     errorToWire: certmasterErrorToWire,
     log,
+    maxConnectionsPerPeer: conf.max_connections_per_peer,
+    limitKeys: { body: 'max_csr_bytes in certmaster.conf', perPeer: 'max_connections_per_peer in certmaster.conf' },
   }, (request, ctx) => enrollment.handle(request, ctx.peer.address));
   await server.start();
   const timer = setInterval(() => {

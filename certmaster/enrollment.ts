@@ -1,8 +1,8 @@
 // The methods certmaster serves over XML-RPC: wait_for_cert(csr_pem[, with_triggers]) with the original's
 // flow (func-compat.md §7.1), the autosign policy, and the refusals of §10.1 as typed errors. Divergence: an
 // unparsable, unsafe or refused CSR gets Fault 1 with the reason (the original answered [false, "", ""]).
-import { InvalidArgumentsError, MethodNotFoundError } from '../common/errors.js';
-import { silentLogger, type Logger } from '../common/log.js';
+import { CaError, FuncError, InvalidArgumentsError, MethodNotFoundError } from '../common/errors.js';
+import { clip, silentLogger, type Logger } from '../common/log.js';
 import type { CallRequest, WireValue } from '../transport/types.js';
 import { pemFingerprint256 } from './ca.js';
 import type { CertStore } from './cert-store.js';
@@ -50,8 +50,8 @@ export class Enrollment {
       return this.waitForCert(csr, triggersWanted(withTriggers), peerAddress);
     }
     if (request.method === 'trait_names' || request.method === '_getAttributeNames') return [...CERTMASTER_METHODS];
-    this.log.info(`unhandled method call for method: ${request.method} from ${peerAddress}`);
-    throw new MethodNotFoundError('certmaster', request.method);
+    this.log.info(`unhandled method call for method: ${clip(request.method)} from ${peerAddress}`);
+    throw new MethodNotFoundError('certmaster', clip(request.method));
   }
 
   /**
@@ -63,10 +63,16 @@ export class Enrollment {
     try {
       csr = await this.store.checkCsr(csrText);
     } catch (err) {
-      this.log.warn(`rejected a certificate request from ${peerAddress}: ${(err as Error).message}`);
+      this.log.warn(`rejected a certificate request from ${peerAddress}: ${clip((err as Error).message, 512)}`);
       throw err;
     }
-    return this.oneAtATime(csr.cn, () => this.answer(csr, withTriggers, peerAddress));
+    return this.oneAtATime(csr.cn, () => this.answer(csr, withTriggers, peerAddress).catch((err: unknown) => {
+      if (err instanceof FuncError) throw err;
+      // a file-system failure: logged whole here, answered without the CA's internal paths
+      this.log.error(`cannot handle the request for ${csr.cn} from ${peerAddress}: ${(err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CaError(`the CA cannot store the request or certificate for ${csr.cn}${code ? ` (${code})` : ''}; see certmaster.log`);
+    }));
   }
 
   private async answer(csr: ParsedCsr, withTriggers: boolean, peerAddress: string): Promise<WaitForCertAnswer> {

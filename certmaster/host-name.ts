@@ -2,6 +2,7 @@
 // characters that are safe there are allowed (a fix of func-compat.md §10.1; the original only drops / and \).
 import net from 'node:net';
 import { CsrInvalidError } from '../common/errors.js';
+import { clip } from '../common/log.js';
 
 /** Longest host name accepted (a DNS name's limit). */
 export const MAX_HOST_NAME_LENGTH = 253;
@@ -32,7 +33,7 @@ function describeChar(c: string): string {
  */
 export function checkHostName(name: string, what = 'host name'): string {
   const problem = hostNameProblem(name);
-  if (problem) throw new CsrInvalidError(`${what} ${JSON.stringify(name)} is not a safe host name: ${problem} (${RULE})`);
+  if (problem) throw new CsrInvalidError(`${what} ${JSON.stringify(clip(name, 300))} is not a safe host name: ${problem} (${RULE})`);
   return name;
 }
 

@@ -15,9 +15,13 @@ export interface AtomicWriteOptions {
 
 const TEMP_FLAGS = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
 
-/** A fresh temp-file name beside `target`. */
+/**
+ * A fresh temp-file name beside `target`, never longer than about 130 bytes whatever the target's length (a CA
+ * file named after a 250-character host name must not overflow NAME_MAX here).
+ */
 function tempName(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`);
+  const base = path.basename(target).slice(0, 100);
+  return path.join(path.dirname(target), `.${base}.${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`);
 }
 
 /**

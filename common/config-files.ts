@@ -54,6 +54,8 @@ export const CertmasterConfSchema = {
   // beyond certmaster
   key_type: opt('string', 'ec'),
   max_csr_bytes: opt('int', 64 * 1024),
+  allow_weak_keys: opt('bool', false),
+  max_connections_per_peer: opt('int', 64),
 };
 export type CertmasterConf = ConfigOf<typeof CertmasterConfSchema>;
 

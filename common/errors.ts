@@ -10,6 +10,7 @@ export const ErrorCodes = {
   CONNECTION: 'FUNC_ERR_CONNECTION',
   TIMEOUT: 'FUNC_ERR_TIMEOUT',
   BROKER_UNAVAILABLE: 'FUNC_ERR_BROKER_UNAVAILABLE',
+  SERVER_BUSY: 'FUNC_ERR_SERVER_BUSY',
   CERT_NOT_SIGNED: 'FUNC_ERR_CERT_NOT_SIGNED',
   CERT_REVOKED: 'FUNC_ERR_CERT_REVOKED',
   ACCESS_DENIED: 'FUNC_ERR_ACCESS_DENIED',
@@ -75,6 +76,10 @@ export class TimeoutError extends FuncError {
 }
 export class BrokerUnavailableError extends FuncError {
   constructor(message: string, options?: ErrorOptions) { super(ErrorCodes.BROKER_UNAVAILABLE, message, options); }
+}
+/** A server refused a request for now because a shared limit is reached (e.g. body bytes in flight); retry later. */
+export class ServerBusyError extends FuncError {
+  constructor(message: string, options?: ErrorOptions) { super(ErrorCodes.SERVER_BUSY, message, options); }
 }
 
 // ---- security ----

@@ -34,11 +34,25 @@ function openLogFile(file: string): number | null {
   }
 }
 
+/** The longest message one log line carries; the rest is cut and counted (callers choose much of what is logged). */
+export const MAX_LOG_MESSAGE = 4096;
+
+/**
+ * Caller-supplied text cut for a log line or an error message: at most `max` characters (default 256), the rest
+ * replaced by "…(N more)", control characters shown as "?" so one value cannot forge extra lines.
+ */
+export function clip(text: string, max = 256): string {
+  const head = text.length > max ? text.slice(0, max) : text;
+  const shown = head.replace(/[\x00-\x1f\x7f]/g, '?');
+  return text.length > max ? `${shown}…(${text.length - max} more)` : shown;
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = levelOf(opts.level);
   const fd = opts.file ? openLogFile(opts.file) : null;
-  const write = (level: LogLevel, msg: string): void => {
+  const write = (level: LogLevel, message: string): void => {
     if (LogLevels[level] < min) return;
+    const msg = message.length > MAX_LOG_MESSAGE ? `${message.slice(0, MAX_LOG_MESSAGE)}…(${message.length - MAX_LOG_MESSAGE} more characters)` : message;
     const line = `${new Date().toISOString().replace('T', ' ').replace('Z', '')} - ${level} - ${msg}\n`;
     if (fd !== null) { try { fs.writeSync(fd, line); } catch { /* a full disk must not stop the daemon */ } }
     if (opts.stderr) process.stderr.write(line);

@@ -166,6 +166,18 @@ export class MinionAcl {
     return allowed;
   }
 
+  /** True when some rule names this caller at all (whatever methods it allows); a broken ACL file throws. */
+  hasEntry(peerKey: string): boolean {
+    this.refresh();
+    if (this.failure) throw this.failure;
+    return this.entries.some((e) => e.hostRe.test(peerKey));
+  }
+
+  /** The ACL directory (rooted), named in denial messages. */
+  get directory(): string {
+    return this.dir;
+  }
+
   private match(peerKey: string, method: string): boolean {
     for (const entry of this.entries) {
       if (!entry.hostRe.test(peerKey)) continue;

@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../common/log.js';
 /** How a CRL file is watched. */
 export interface CrlWatchOptions {
   file: string;
-  /** poll period in ms (default 3000) */
+  /** poll period in ms (default 1000) */
   intervalMs?: number;
   /** called with the new CRL text, or undefined when the file was removed */
   onChange: (crl: string | undefined) => void;
@@ -38,7 +38,7 @@ export class CrlWatcher {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.check(), this.opts.intervalMs ?? 3000);
+    this.timer = setInterval(() => this.check(), this.opts.intervalMs ?? 1000);
     this.timer.unref();
   }
 

@@ -9,7 +9,7 @@ import '../transport/index.js';
 import { getTransport, transportNames } from '../transport/registry.js';
 import type { ListenAddress, TlsMaterial, TransportFactory } from '../transport/types.js';
 import { AuditLog } from './audit-log.js';
-import { createCallHandler } from './call-handler.js';
+import { createCallHandler, createCallScreen } from './call-handler.js';
 import { CrlWatcher } from './crl-watch.js';
 import { Dispatcher } from './dispatch.js';
 import { ChildProcessJobLauncher } from './job-runner.js';
@@ -36,8 +36,10 @@ export interface MinionOptions {
   log?: Logger;
   /** transports to serve; default: minion.conf `transports` looked up in the transport registry */
   transports?: TransportFactory[];
-  /** how often the CRL file is polled for changes, ms (default 3000) */
+  /** how often the CRL file is polled for changes, ms (default 1000) */
   crlPollMs?: number;
+  /** told why the minion waits for certmaster (no certificate yet), before it waits */
+  onEnrollmentWait?: (hint: string) => void;
   /** first delay before a transport that cannot start yet is tried again, ms (default 1000, doubling to 60000) */
   transportRetryMs?: number;
 }
@@ -62,7 +64,7 @@ function openJobStore(setup: MinionSetup, log: Logger): JobStore {
     root, minionName: name, moduleList: conf.module_list, jobsDir, methodLogDir: conf.method_log_dir, retentionSec: conf.job_retention,
   });
   return new JobStore({
-    dir: jobsDir, methodLogDir: conf.method_log_dir, retentionSec: conf.job_retention, launcher, log,
+    dir: jobsDir, methodLogDir: conf.method_log_dir, retentionSec: conf.job_retention, launcher, log, adminKeys: [setup.caIdentity.key],
     failureToWire: (f) => remoteErrorList(f),
   });
 }
@@ -71,13 +73,14 @@ function superviseTransports(
   setup: MinionSetup, factories: TransportFactory[], handlerParts: Parameters<typeof createCallHandler>[0], log: Logger, firstRetryMs?: number,
 ): TransportSupervisor {
   const handler = createCallHandler(handlerParts);
+  const screen = createCallScreen(handlerParts);
   const stateFile = rooted(TRANSPORT_STATES_FILE, setup.root);
   const supervisor = new TransportSupervisor({
     log, onChange: (reports) => writeTransportStates(stateFile, reports, log), ...(firstRetryMs !== undefined ? { firstRetryMs } : {}),
   });
   for (const factory of factories) {
     const options = applySection(factory.settings.minion, setup.raw);
-    supervisor.add(factory.name, (reportState) => factory.createServer({ options, tls: setup.tls, minionName: setup.name, log, reportState }, handler));
+    supervisor.add(factory.name, (reportState) => factory.createServer({ options, tls: setup.tls, minionName: setup.name, log, reportState, screen }, handler));
   }
   return supervisor;
 }
@@ -125,7 +128,7 @@ export function minionLogger(root: string, configFile?: string, stderr = false):
 export async function startMinion(options: MinionOptions): Promise<MinionHandle> {
   const root = options.root;
   const log = options.log ?? minionLogger(root, options.configFile);
-  const setup = await prepareMinion({ root, configFile: options.configFile, name: options.name, log, settings: options.settings });
+  const setup = await prepareMinion({ root, configFile: options.configFile, name: options.name, log, settings: options.settings, onEnrollmentWait: options.onEnrollmentWait });
   const factories = options.transports ?? setup.conf.transports.map((t) => getTransport(t));
   warnUnknownKeys(setup, factories, log);
   for (const factory of factories) applySection(factory.settings.minion, setup.raw); // a bad value fails here, before anything starts

@@ -2,7 +2,7 @@
 // records on disk under /var/lib/func/jobs so they survive a restart, answers jobs.* and purges expired jobs.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { JobError } from '../common/errors.js';
+import { AccessDeniedError, JobError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { JobsView } from './module-api.js';
 import type { PeerIdentity, WireStruct, WireValue } from '../transport/types.js';
@@ -11,6 +11,7 @@ import {
   listRecordIds, pushTail, readRecord, recordFile, removeTempFiles, writeRecord, type JobFailure, type JobRecord,
 } from './job-record.js';
 import type { JobEvents, JobLauncher, RunningJob } from './job-runner.js';
+import { DEFAULT_PAGE_CHARS, pageOf, resultText } from './job-result-page.js';
 import { MethodLog } from './method-log.js';
 import { killJobProcesses } from './process-tree.js';
 
@@ -31,6 +32,8 @@ export interface JobStoreOptions {
   failureToWire: (failure: JobFailure) => WireValue;
   /** most jobs running at once (default 64) */
   maxRunning?: number;
+  /** ACL keys that may see and cancel every job (the CA's own identity); everyone else sees only their own */
+  adminKeys?: readonly string[];
   log?: Logger;
 }
 
@@ -158,42 +161,61 @@ export class JobStore implements JobsView {
     return this.live.get(id)?.record ?? readRecord(this.opts.dir, id);
   }
 
+  /** Whether `caller` may see and cancel the job: the identity that started it, or an admin key (the CA's). */
+  private owns(record: JobRecord, caller: PeerIdentity): boolean {
+    return (record.caller !== '' && record.caller === caller.key) || (this.opts.adminKeys ?? []).includes(caller.key);
+  }
+
+  /** The record of a job `caller` may use; null when there is none; AccessDeniedError when it is someone else's. */
+  private async own(id: unknown, caller: PeerIdentity): Promise<JobRecord | null> {
+    const r = await this.get(id);
+    if (r !== null && !this.owns(r, caller)) {
+      throw new AccessDeniedError(`job ${r.id} belongs to another caller: only the identity that started it and the CA may use it (you are ${caller.key || 'a caller without a certificate'})`);
+    }
+    return r;
+  }
+
   /** func's [code, data]: [0, -1] running, [1, result or REMOTE_ERROR] ended, [2, 0] unknown or expired. */
-  async status(jobId: string): Promise<[number, WireValue]> {
-    const r = await this.get(jobId);
+  async status(jobId: string, caller: PeerIdentity): Promise<[number, WireValue]> {
+    const r = await this.own(jobId, caller);
     if (!r) return [2, 0];
     if (r.state === 'running') return [0, -1];
     if (r.state === 'finished') return [1, r.result ?? null];
     return [1, this.opts.failureToWire(r.error ?? { type: JOB_FAILURE_TYPE, message: r.state, trace: '' })];
   }
 
-  /** [stdout, stderr]: the job's last log lines and the runner's last stderr lines. */
-  async tail(jobId: string): Promise<[string, string]> {
-    const r = await this.get(jobId);
+  /**
+   * [stdout, stderr]: the job's last log lines and the runner's last stderr lines. With an offset (≥ 0): a page of
+   * the job's result as text (see resultText) from that character, and the offset of the next page (-1 at the end).
+   */
+  async tail(jobId: string, caller: PeerIdentity, offset = -1, length = DEFAULT_PAGE_CHARS): Promise<[string, string] | [string, number]> {
+    const r = await this.own(jobId, caller);
+    if (offset >= 0) return pageOf(r ? resultText(r.result) : '', offset, length);
     if (!r) return ['', ''];
     const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
     return [text(r.log), text(r.stderr)];
   }
 
   /** [current, total] of the last progress report; [0, 0] when none. */
-  async progress(jobId: string): Promise<[number, number]> {
-    const r = await this.get(jobId);
+  async progress(jobId: string, caller: PeerIdentity): Promise<[number, number]> {
+    const r = await this.own(jobId, caller);
     return r ? [r.progress.current, r.progress.total] : [0, 0];
   }
 
-  /** Every known job: {id, method, state, started, finished?, pid?}, oldest first. */
-  async list(): Promise<WireStruct[]> {
+  /** The caller's jobs (an admin key: every job): {id, method, state, started, finished?, pid?}, oldest first. */
+  async list(caller: PeerIdentity): Promise<WireStruct[]> {
     const ids = new Set([...await listRecordIds(this.opts.dir), ...this.live.keys()]);
     const records = await Promise.all([...ids].map((id) => this.get(id)));
-    return records.filter((r): r is JobRecord => r !== null)
+    return records.filter((r): r is JobRecord => r !== null && this.owns(r, caller))
       .sort((a, b) => a.started - b.started)
       .map(summary);
   }
 
   /** Kills a running job's whole process tree; it then reports "job cancelled". False when not running here. */
-  async cancel(jobId: string): Promise<boolean> {
+  async cancel(jobId: string, caller: PeerIdentity): Promise<boolean> {
     const job = isJobId(jobId) ? this.live.get(jobId) : undefined;
     if (!job || job.record.state !== 'running') return false;
+    await this.own(jobId, caller);
     this.end(job.record, 'cancelled', { type: JOB_FAILURE_TYPE, message: 'job cancelled', trace: '' });
     job.proc?.kill();
     await this.write(job);

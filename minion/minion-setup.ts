@@ -25,6 +25,8 @@ export interface MinionSource {
   log?: Logger;
   /** enroll with certmaster when use_certmaster is on and there is no certificate (default true) */
   enroll?: boolean;
+  /** told (once) why the minion is about to wait for certmaster, with what the administrator should do */
+  onEnrollmentWait?: (hint: string) => void;
   /** minion.conf [main] values (raw strings) that replace the file's */
   settings?: Record<string, string>;
 }
@@ -66,11 +68,15 @@ export async function readMinionBasics(source: MinionSource): Promise<MinionBasi
 }
 
 /** Finds the TLS files; enrolls with certmaster first when they are missing and use_certmaster is on. */
-async function credentials(b: MinionBasics, log: Logger, enroll: boolean): Promise<CredentialFiles & { key: string; cert: string }> {
+async function credentials(b: MinionBasics, log: Logger, enroll: boolean, onWait?: (hint: string) => void): Promise<CredentialFiles & { key: string; cert: string }> {
   let files = locateCredentials(b.conf, b.certDir, b.name);
   const missing = (f: CredentialFiles) => !f.key || !f.cert || !fs.existsSync(f.ca);
   if (missing(files) && b.conf.use_certmaster && enroll) {
-    log.info(`no certificate for ${b.name} in ${b.certDir} yet: requesting one from certmaster (funcd waits until it is signed)`);
+    const cm = readCertmasterMinionConf(b.root);
+    const hint = `no certificate for ${b.name} in ${b.certDir} yet: requesting one from certmaster ${cm.certmaster}:${cm.certmaster_port}; `
+      + `funcd waits until it is signed (on the certmaster host: certmaster-ca --sign ${b.name})`;
+    log.info(hint);
+    onWait?.(hint);
     // loaded only when needed: a minion that has its certificate never pays for the enrollment code
     const { requestCertificate } = await import('../certmaster/request.js');
     await requestCertificate({ root: b.root, hostname: b.name, log });
@@ -91,7 +97,7 @@ async function credentials(b: MinionBasics, log: Logger, enroll: boolean): Promi
 export async function prepareMinion(source: MinionSource): Promise<MinionSetup> {
   const log = source.log ?? silentLogger;
   const basics = await readMinionBasics(source);
-  const files = await credentials(basics, log, source.enroll ?? true);
+  const files = await credentials(basics, log, source.enroll ?? true, source.onEnrollmentWait);
   const tls = loadTlsMaterial({ key: files.key, cert: files.cert, ca: files.ca, ...(files.crl ? { crl: files.crl } : {}) });
   const certIdentity = certificateIdentity(tls.cert, `certificate ${files.cert}`);
   const caIdentity = certificateIdentity(tls.ca, `CA certificate ${files.ca}`);

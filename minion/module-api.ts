@@ -106,16 +106,16 @@ export function optionItems(options: Readonly<Record<string, OptionValue>>): Arr
   return Object.keys(options).sort().map((k) => [k, options[k] as OptionValue]);
 }
 
-/** A read-only view of the minion's async job store, for the jobs module. */
+/** A view of the minion's async job store, for the jobs module; every call acts for `caller` (its own jobs only). */
 export interface JobsView {
   /** func's [code, data]: [0,-1] running, [1,result] finished, [2,0] unknown */
-  status(jobId: string): Promise<[number, WireValue]>;
-  /** [stdout, stderr] of the job's last log lines */
-  tail(jobId: string): Promise<[string, string]>;
+  status(jobId: string, caller: PeerIdentity): Promise<[number, WireValue]>;
+  /** [stdout, stderr] of the job's last log lines; with offset ≥ 0, [page of the result as text, next offset or -1] */
+  tail(jobId: string, caller: PeerIdentity, offset?: number, length?: number): Promise<[string, string] | [string, number]>;
   /** [current, total] of the last progress report, [0, 0] when none */
-  progress(jobId: string): Promise<[number, number]>;
-  list(): Promise<WireStruct[]>;
-  cancel(jobId: string): Promise<boolean>;
+  progress(jobId: string, caller: PeerIdentity): Promise<[number, number]>;
+  list(caller: PeerIdentity): Promise<WireStruct[]>;
+  cancel(jobId: string, caller: PeerIdentity): Promise<boolean>;
 }
 
 /** What a method runs with: explicit, typed, nothing global. */

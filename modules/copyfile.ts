@@ -1,5 +1,6 @@
 // Copies files onto the minion (whole or in chunks with open/append), with backups and SHA-1 checksums.
-// Caveat: writes any path with any mode and owner the minion's user may set; the ACL is the only barrier.
+// Caveat: by default writes any path with any mode and owner the minion's user may set; allowed_paths in
+// copyfile.conf narrows the paths it writes and checksums.
 import crypto from 'node:crypto';
 import { constants as C } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -7,6 +8,7 @@ import path from 'node:path';
 import {
   accepting, arg, defineModule, fromString, method, ModuleError, optional, type Logger,
 } from '../minion/module-api.js';
+import { allowedPathsOption, checkAllowedPath } from './lib/file-access.js';
 import { applyOwner, copyContent, replaceOwnedFile, replaceOwnedFileWith, writeAll, type FileHandle } from './lib/safe-write.js';
 
 /** open() flags for reading a file that must be a regular file and never a symlink or a FIFO. */
@@ -16,6 +18,10 @@ export default defineModule({
   version: '0.0.1',
   apiVersion: '0.0.2',
   description: 'Allows for smart copying of a file.',
+  options: {
+    // fnmatch globs of the real paths that may be written or checksummed (e.g. "/etc/motd, /srv/*"); empty = any path
+    allowed_paths: allowedPathsOption,
+  },
   methods: {
     copyfile: method({
       description: 'Writes a file (1), or leaves an identical one alone (0); -1 on error. A changed file is backed up first',
@@ -30,8 +36,9 @@ export default defineModule({
       example: 'func "*" call copyfile copyfile /etc/motd "Welcome to this host"',
       async run([filepath, filebuf, mode, uid, gid, force], ctx) {
         const target = resolvePath(filepath, 'copyfile', ctx.log);
+        await checkAllowedPath(target, ctx.options.allowed_paths, 'copyfile');
         try {
-          return await copyInto(target, filebuf, { mode: parseMode(mode), uid, gid, force: force !== null }, ctx.log);
+          return await copyInto(target, filebuf, { mode: parseMode(mode), uid, gid, force: force !== null }, ctx.log, ctx.signal);
         } catch (err) {
           ctx.log.error(`copyfile.copyfile ${target}: ${(err as Error).message}`);
           return -1;
@@ -49,6 +56,7 @@ export default defineModule({
       example: 'func "*" call copyfile open /tmp/big.iso 420 0 0',
       async run([filepath, mode, uid, gid], ctx) {
         const target = resolvePath(filepath, 'open', ctx.log);
+        await checkAllowedPath(target, ctx.options.allowed_paths, 'copyfile');
         try {
           await fs.mkdir(path.dirname(target), { recursive: true });
           await withRegularFile(target, C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW | C.O_NONBLOCK, async (fh) => {
@@ -71,6 +79,7 @@ export default defineModule({
       example: 'func "*" call copyfile append /tmp/notes.txt "one more line"',
       async run([filepath, filebuf], ctx) {
         const target = resolvePath(filepath, 'append', ctx.log);
+        await checkAllowedPath(target, ctx.options.allowed_paths, 'copyfile');
         try {
           await withRegularFile(target, C.O_WRONLY | C.O_APPEND | C.O_NOFOLLOW | C.O_NONBLOCK, (fh) => writeAll(fh, filebuf));
           return 1;
@@ -88,8 +97,9 @@ export default defineModule({
         const st = await fs.stat(thing).catch(() => null);
         if (!st) return sha1(Buffer.from(thing, 'utf8'));
         const target = resolvePath(thing, 'checksum', ctx.log);
+        await checkAllowedPath(target, ctx.options.allowed_paths, 'copyfile');
         if (st.isDirectory()) throw new ModuleError(`[Errno 21] Is a directory: '${thing}'`, 'exceptions.IOError');
-        return await fileSha1(target, C.O_RDONLY | C.O_NONBLOCK);
+        return await fileSha1(target, C.O_RDONLY | C.O_NONBLOCK, ctx.signal);
       },
     }),
   },
@@ -98,11 +108,11 @@ export default defineModule({
 interface CopyOptions { mode: number; uid: number; gid: number; force: boolean }
 
 /** The copyfile algorithm: compare, back up, replace. Throws on any failure (the caller returns -1). */
-async function copyInto(target: string, data: Uint8Array, opts: CopyOptions, log: Logger): Promise<number> {
+async function copyInto(target: string, data: Uint8Array, opts: CopyOptions, log: Logger, signal: AbortSignal): Promise<number> {
   await fs.mkdir(path.dirname(target), { recursive: true });
   const st = await fs.lstat(target).catch(() => null);
   if (st && !st.isFile() && !st.isSymbolicLink()) throw new Error('the path exists and is not a regular file');
-  if (st?.isFile() && !opts.force && await fileSha1(target, READ_FLAGS) === sha1(data)) return 0;
+  if (st?.isFile() && !opts.force && await fileSha1(target, READ_FLAGS, signal) === sha1(data)) return 0;
   if (st?.isSymbolicLink()) log.warn(`copyfile.copyfile ${target}: is a symlink; replacing the link itself with a regular file`);
   if (st) await backup(target, st.isSymbolicLink());
   const warn = (m: string): void => log.warn(`copyfile.copyfile ${target}: ${m}`);
@@ -146,12 +156,13 @@ function sha1(data: Uint8Array): string {
   return crypto.createHash('sha1').update(data).digest('hex');
 }
 
-/** SHA-1 of a regular file's content, read in 64 KiB pieces. */
-async function fileSha1(file: string, flags: number): Promise<string> {
+/** SHA-1 of a regular file's content, read in 64 KiB pieces; stops (throws) when `signal` aborts. */
+async function fileSha1(file: string, flags: number, signal: AbortSignal): Promise<string> {
   return withRegularFile(file, flags, async (fh) => {
     const hash = crypto.createHash('sha1');
     const buf = Buffer.allocUnsafe(64 * 1024);
     for (let pos = 0; ;) {
+      signal.throwIfAborted();
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) return hash.digest('hex');
       hash.update(buf.subarray(0, bytesRead));

@@ -1,14 +1,17 @@
 // Keeps a manifest of files to track (/etc/func/modules/filetracker.conf under the minion root) and reports
 // their metadata and checksums for func-inventory.
 import crypto from 'node:crypto';
-import { constants as C } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { accepting, arg, defineModule, fromString, method, optional, type ModuleContext, type WireValue } from '../minion/module-api.js';
 import { rooted } from '../common/paths.js';
 import { fnmatch } from '../common/fnmatch.js';
 import { glob } from './lib/glob.js';
+import { openRegularFile, readBoundedText } from './lib/file-access.js';
 import { replaceOwnedFileWith } from './lib/safe-write.js';
+
+/** The content of a tracked file with full scan is shown up to this size; a larger file gets a note instead. */
+const MAX_SCANNED_BYTES = 4 * 1024 * 1024;
 
 const STATE_FILE = '/etc/func/modules/filetracker.conf';
 
@@ -68,7 +71,7 @@ export default defineModule({
       example: 'func "*" call filetracker inventory false',
       async run([flatten, checksumEnabled], ctx) {
         const entries: Array<string | WireValue[]> = [];
-        for (const [name, scan] of await load(ctx)) entries.push(await describe(name, scan, Boolean(checksumEnabled)));
+        for (const [name, scan] of await load(ctx)) entries.push(await describe(name, scan, Boolean(checksumEnabled), ctx.signal));
         return flatten ? entries.map((e) => (typeof e === 'string' ? e : `\n${flat(e)}`)).join('') : entries;
       },
     }),
@@ -121,12 +124,12 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-/** MD5 of a regular file, streamed (func's __sumfile). */
-async function md5(file: string): Promise<string> {
-  const fh = await fs.open(file, C.O_RDONLY | C.O_NONBLOCK);
+/** MD5 of a regular file, streamed (func's __sumfile); stops when `signal` aborts. */
+async function md5(file: string, signal: AbortSignal): Promise<string> {
+  const fh = await openRegularFile(file, 'filetracker');
   try {
     const hash = crypto.createHash('md5');
-    for await (const chunk of fh.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+    for await (const chunk of fh.createReadStream({ autoClose: false, signal })) hash.update(chunk as Buffer);
     return hash.digest('hex');
   } finally {
     await fh.close();
@@ -134,12 +137,18 @@ async function md5(file: string): Promise<string> {
 }
 
 /** One tracked path: "<path>: does not exist\n", or [path, mode, mtime, uid, gid, md5 | "N/A", (data), ({files})]. */
-async function describe(name: string, scan: number, checksum: boolean): Promise<string | WireValue[]> {
+async function describe(name: string, scan: number, checksum: boolean, signal: AbortSignal): Promise<string | WireValue[]> {
   const st = await fs.stat(name).catch(() => null);
   if (!st) return `${name}: does not exist\n`;
-  const sum = checksum && st.isFile() ? await md5(name) : 'N/A';
+  const sum = checksum && st.isFile() ? await md5(name, signal) : 'N/A';
   const entry: WireValue[] = [name, st.mode, Math.floor(st.mtimeMs / 1000), st.uid, st.gid, sum];
-  if (scan !== 0 && st.isFile()) entry.push(await fs.readFile(name, 'utf8'));
+  if (scan !== 0 && st.isFile()) {
+    entry.push(st.size > MAX_SCANNED_BYTES ? `[filetracker: ${st.size} bytes, over ${MAX_SCANNED_BYTES}: content not shown]`
+      : await readBoundedText(name, MAX_SCANNED_BYTES, signal, 'filetracker').catch((err: Error) => {
+        if (signal.aborted) throw err;
+        return `[filetracker: ${err.message}]`;
+      }));
+  }
   if (st.isDirectory()) entry.push({ files: await glob(`${name.endsWith('/') ? name : `${name}/`}*`) });
   return entry;
 }

@@ -202,6 +202,7 @@ export class Overlord {
       tls: this.options.tls ?? await loadCredentials(this.root, this.conf),
       verifyHostName: this.options.verifyHostName ?? true,
       log: silentLogger,
+      settingsFile: this.options.config ? rooted(this.options.config, this.root) : rooted(FuncPaths.overlordConf, this.root),
     });
   }
 

@@ -192,6 +192,8 @@ export interface ClientInit<O> {
   readonly log: Logger;
   /** TLS sessions kept across processes (transports without TLS sessions ignore it) */
   readonly tlsSessions?: TlsSessionStore;
+  /** the file `options` were read from, for errors that tell how to change a setting */
+  readonly settingsFile?: string;
 }
 
 // ---------------------------------------------------------------------------------------------- factory

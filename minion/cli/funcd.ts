@@ -1,5 +1,6 @@
 // funcd: the minion daemon's command (func-compat.md §1.9). Foreground by default (systemd Type=simple, prints
-// "serving..." once listening); --daemon detaches, writes $FUNC_ROOT/run/funcd.pid and returns once it listens.
+// "serving..." once listening); --daemon detaches, writes $FUNC_ROOT/run/funcd.pid and returns once it listens or,
+// without a certificate yet, once it printed why it waits (the daemon then goes on alone, needing nothing from us).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,52 +40,90 @@ function versionText(root: string): string {
   }
 }
 
-/** Restarts funcd detached with its output going to func.log; returns once the child serves (or has failed). */
+/** The status pipe from a detached daemon to the command that started it (fd 3 of the daemon). */
+const STATUS_FD = 3;
+
+/**
+ * Restarts funcd detached (its own session, output to func.log) and reports on the terminal what it says on its
+ * status pipe: "serving <address>", "waiting <hint>" (no certificate yet: it waits for certmaster on its own), or
+ * "error <message>". The daemon closes the pipe after that one line and never talks to this process again, so
+ * it does not care whether this process (or its terminal) is still there.
+ */
 async function detach(argv: string[], root: string): Promise<void> {
   const logFile = rooted(`${FuncPaths.funcLogDir}/func.log`, root);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'a', 0o600);
   const pidFile = rooted(path.join(FuncPaths.runDir, 'funcd.pid'), root);
   const args = [...process.execArgv, process.argv[1]!, ...argv.filter((a) => a !== '--daemon' && a !== 'daemon'), '--detached', '--pid-file', pidFile];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, 'ipc'] });
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, 'pipe'] });
   fs.closeSync(out);
-  const outcome = await new Promise<{ serving?: string; error?: string }>((resolve) => {
-    child.once('message', (m: { serving?: string; error?: string }) => resolve(m));
-    child.once('exit', (code) => resolve({ error: `the daemon exited (code ${code}); see ${logFile}` }));
+  const status = child.stdio[STATUS_FD] as NodeJS.ReadableStream;
+  const line = await new Promise<string>((resolve) => {
+    let text = '';
+    status.setEncoding('utf8');
+    status.on('data', (d: string) => { text += d; if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n'))); });
+    status.on('error', () => undefined);
+    child.once('exit', (code) => resolve(text.includes('\n') ? text.slice(0, text.indexOf('\n')) : `error the daemon exited (code ${code}); see ${logFile}`));
   });
-  if (outcome.serving === undefined) {
-    process.stderr.write(`${PROG}: ${outcome.error ?? `the daemon did not start; see ${logFile}`}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  process.stdout.write(`${PROG} running as pid ${child.pid}, serving on ${outcome.serving}\n`);
-  child.disconnect();
+  status.removeAllListeners('data');
+  (status as unknown as { destroy(): void }).destroy();
   child.unref();
+  const [word, ...rest] = line.split(' ');
+  const detail = rest.join(' ');
+  if (word === 'serving') {
+    process.stdout.write(`${PROG} running as pid ${child.pid}, serving on ${detail}\n`);
+  } else if (word === 'waiting') {
+    process.stdout.write(`${PROG}: ${detail}\n${PROG} detached as pid ${child.pid}; it serves once signed (log: ${logFile})\n`);
+  } else {
+    process.stderr.write(`${PROG}: ${detail || `the daemon did not start; see ${logFile}`}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** Says one line on the status pipe of a detached daemon, then closes it for good; a vanished reader is ignored. */
+function tellStarter(line: string): void {
+  if (statusClosed) return;
+  statusClosed = true;
+  try { fs.writeSync(STATUS_FD, `${line}\n`); } catch { /* the starting command is gone: nothing to tell */ }
+  try { fs.closeSync(STATUS_FD); } catch { /* already closed */ }
+}
+let statusClosed = true;
+
+/** Writes the pid file now and removes it (if still ours) whenever this process ends. */
+function holdPidFile(pidFile: string): () => void {
+  fs.mkdirSync(path.dirname(pidFile), { recursive: true });
+  fs.writeFileSync(pidFile, `${process.pid}\n`);
+  const remove = (): void => {
+    try {
+      if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.rmSync(pidFile, { force: true });
+    } catch { /* gone already */ }
+  };
+  process.once('exit', remove);
+  return remove;
 }
 
 /** Runs the minion in this process until SIGTERM/SIGINT. */
 async function serve(root: string, configFile: string | undefined, pidFile: string | undefined, detached: boolean): Promise<void> {
   const log = minionLogger(root, configFile, !detached);
+  statusClosed = !detached;
   // a stray rejection in some module's background work is logged; it must not take every other call down
   process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}`));
-  const minion = await startMinion({ root, configFile, log });
-  if (pidFile) {
-    fs.mkdirSync(path.dirname(pidFile), { recursive: true });
-    fs.writeFileSync(pidFile, `${process.pid}\n`);
-  }
-  const where = minion.transports().map((t) => `${t.transport} ${t.state}${t.endpoint ? ` on ${t.endpoint}` : ''}`).join(', ');
-  process.stdout.write('serving...\n');
-  process.send?.({ serving: where });
-  if (detached) process.disconnect?.();
+  if (pidFile) holdPidFile(pidFile);
+  let minion: Awaited<ReturnType<typeof startMinion>> | null = null;
   const shutdown = (signal: string) => {
     log.info(`${signal} received, stopping`);
-    void minion.stop().finally(() => {
-      if (pidFile && fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.rmSync(pidFile, { force: true });
-      process.exit(0);
-    });
+    if (minion === null) process.exit(0); // still waiting for a certificate: nothing to stop (exit removes the pid file)
+    void minion.stop().finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  minion = await startMinion({
+    root, configFile, log,
+    onEnrollmentWait: (hint) => (detached ? tellStarter(`waiting ${hint}`) : process.stderr.write(`${PROG}: ${hint}\n`)),
+  });
+  const where = minion.transports().map((t) => `${t.transport} ${t.state}${t.endpoint ? ` on ${t.endpoint}` : ''}`).join(', ');
+  process.stdout.write('serving...\n');
+  if (detached) tellStarter(`serving ${where}`);
 }
 
 function reportError(err: unknown): void {
@@ -118,8 +157,6 @@ export async function main(argv: string[]): Promise<void> {
     else await serve(root, configFile, args['pid-file'], args.detached);
   } catch (err) {
     reportError(err);
-    if (args.detached && process.connected) {
-      process.send?.({ error: err instanceof Error ? err.message : String(err) }, undefined, {}, () => process.disconnect?.());
-    }
+    if (args.detached) tellStarter(`error ${err instanceof Error ? err.message : String(err)}`);
   }
 }

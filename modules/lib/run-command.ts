@@ -48,9 +48,13 @@ export function decodeOutput(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
-/** Collects one output stream up to maxBytes, counting what is dropped beyond. */
+/**
+ * Collects one output stream up to maxBytes, counting what is dropped beyond. Chunks are decoded as they arrive
+ * (64 MiB decoded at the end in one go would hold the event loop for tens of milliseconds).
+ */
 class Capture {
-  private readonly chunks: Buffer[] = [];
+  private readonly parts: string[] = [];
+  private readonly decoder = new StringDecoder('utf8');
   private kept = 0;
   private dropped = 0;
   constructor(private readonly maxBytes: number) {}
@@ -58,13 +62,13 @@ class Capture {
     const room = this.maxBytes - this.kept;
     if (room > 0) {
       const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
-      this.chunks.push(part);
+      this.parts.push(this.decoder.write(part));
       this.kept += part.length;
     }
     this.dropped += Math.max(0, chunk.length - Math.max(room, 0));
   }
   text(): string {
-    const text = decodeOutput(Buffer.concat(this.chunks, this.kept));
+    const text = this.parts.join('') + this.decoder.end();
     return this.dropped === 0 ? text
       : `${text}\n[func: output truncated after ${this.kept} bytes, ${this.dropped} more bytes dropped]\n`;
   }

@@ -45,7 +45,7 @@ describe('bin/funcd', function () {
     expect(r.stdout).to.contain('server name: cli.example.org');
     expect(r.stdout).to.contain(`server listen addr: 127.0.3.70:${minion.port}`);
     const port = minion.port;
-    expect(r.stdout).to.match(new RegExp(`\\ntransports:\\n\\txmlrpc: 127\\.0\\.3\\.70:${port} \\(listen_addr = 127\\.0\\.3\\.70; listen_port = ${port}; max_body_bytes = \\d+\\)\\n`));
+    expect(r.stdout).to.match(new RegExp(`\\ntransports:\\n\\txmlrpc: 127\\.0\\.3\\.70:${port} \\(listen_addr = 127\\.0\\.3\\.70; listen_port = ${port}; max_body_bytes = \\d+; max_reply_bytes = \\d+; max_inflight_bytes = \\d+; max_connections_per_peer = \\d+\\)\\n`));
     expect(r.stdout).to.contain('transport states: (no running funcd has recorded any)');
     expect(r.stdout).to.contain(`cert file: ${minion.creds.cert}`);
     expect(r.stdout).to.match(/cert dn: cli\.example\.org\ncertificate hash: \d+\n/);
@@ -126,6 +126,41 @@ describe('bin/funcd', function () {
     await waitForOutput(funcd, /serving\.\.\./, 15000);
     expect(await pyValue({ host: '127.0.3.73', port }, caCreds(ca), 'test.ping')).to.equal(1);
     await fs.access(path.join(root, 'etc/pki/certmaster/enroll.example.org.cert'));
+  });
+
+  it('with --daemon and no certificate yet: prints the waiting hint, detaches at once, and serves alone once signed', async function () {
+    this.timeout(40000);
+    const cm = spawnBin('certmaster', [], { root: ca.root });
+    const port = (await waitForOutput(cm, /certmaster listening on http:\/\/127\.0\.0\.1:(\d+)\//, 15000))[1]!;
+    const pidOf = async (root: string) => Number((await fs.readFile(path.join(root, 'run/funcd.pid'), 'utf8')).trim());
+    for (const name of ['daemon.example.org', 'quitter.example.org']) {
+      const root = await makeTempRoot(`funcd-${name}`);
+      roots.push(root);
+      await writeMinionConfs(root, { name, listenAddr: '127.0.3.74', port: 51234, useCertmaster: true, certmasterPort: Number(port) });
+      const t0 = Date.now();
+      const r = await runBin('funcd', ['--daemon'], { root, timeoutMs: 10000 });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(Date.now() - t0, 'the starting command returned without waiting for the signature').to.be.below(8000);
+      expect(r.stdout).to.contain(`no certificate for ${name}`).and.contain(`certmaster-ca --sign ${name}`).and.match(/detached as pid \d+/);
+      const pid = await pidOf(root);
+      expect(alive(pid)).to.equal(true);
+      if (name === 'quitter.example.org') {
+        process.kill(pid, 'SIGTERM'); // stopped while still waiting: no stale pid file
+        await eventually(async () => !alive(pid), 10000, 'the waiting daemon to exit');
+        await fs.access(path.join(root, 'run/funcd.pid')).then(() => expect.fail('stale pid file'), () => undefined);
+        continue;
+      }
+      const store = await openTestStore(ca);
+      await eventually(async () => (await store.list()).includes(name), 10000, 'the request to reach certmaster');
+      await store.sign([name]); // the command that started the daemon is long gone
+      await eventually(async () => (await pyValue({ host: '127.0.3.74', port: 51234 }, caCreds(ca), 'test.ping').catch(() => 0)) === 1, 15000, 'the daemon to serve');
+      expect(await pidOf(root)).to.equal(pid);
+      process.kill(pid, 'SIGTERM');
+      await eventually(async () => !alive(pid), 10000, 'the daemon to exit');
+      await fs.access(path.join(root, 'run/funcd.pid')).then(() => expect.fail('pid file left behind'), () => undefined);
+      expect(await fs.readFile(path.join(root, 'var/log/func/func.log'), 'utf8')).to.not.contain('ERR_IPC_CHANNEL_CLOSED');
+    }
+    await cm.stop();
   });
 
   it('starts again in the foreground on the address the daemon above used', async () => {

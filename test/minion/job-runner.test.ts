@@ -52,8 +52,8 @@ describe('job runner launcher', function () {
     return s;
   };
   const ended = async (s: JobStore, id: string, ms = 20000) => {
-    await eventually(async () => (await s.status(id))[0] === 1, ms, `job ${id} to end`, 20);
-    return (await s.status(id))[1];
+    await eventually(async () => (await s.status(id, peer))[0] === 1, ms, `job ${id} to end`, 20);
+    return (await s.status(id, peer))[1];
   };
 
   beforeEach(async () => { root = await makeTempRoot('funcd-runner'); });
@@ -76,7 +76,7 @@ describe('job runner launcher', function () {
     const wrong = [...results].filter(([k, v]) => v !== k + 1000).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
     expect(wrong, wrong.join('\n')).to.deep.equal([]);
     expect(results.size).to.equal(120);
-    expect((await store.list()).filter((j) => j.state !== 'finished')).to.deep.equal([]);
+    expect((await store.list(peer)).filter((j) => j.state !== 'finished')).to.deep.equal([]);
   });
 
   it('replaces runners that end before taking the job, and the job still ends with its result', async () => {
@@ -85,7 +85,7 @@ describe('job runner launcher', function () {
     const id = await store.submit('test.add', [2, 3], peer);
     expect(await ended(store, id)).to.equal(5);
     expect(await fs.readFile(env.RUNNER_COUNT_FILE!, 'utf8')).to.equal('3');
-    expect(await store.tail(id)).to.deep.equal(['', '']); // the failed starts' output is not the job's
+    expect(await store.tail(id, peer)).to.deep.equal(['', '']); // the failed starts' output is not the job's
     const methodLog = await fs.readFile(path.join(dirs().methodLogDir, id), 'utf8');
     expect(methodLog).to.include('job runner ended before it took the job (exit code 0)');
     expect(methodLog).to.match(/before it took the job \(exit code 1\).*simulated: a module was read while being rewritten/);
@@ -105,11 +105,11 @@ describe('job runner launcher', function () {
   it('fails a job whose runner is killed -9 mid-job, and does not start it again', async () => {
     const store = await open(launcher());
     const id = await store.submit('test.sleep', [30], peer);
-    await eventually(async () => (await store.progress(id))[0] >= 1, 10000, 'the first progress report', 50);
-    process.kill((await store.list()).find((j) => j.id === id)!.pid as number, 'SIGKILL');
+    await eventually(async () => (await store.progress(id, peer))[0] >= 1, 10000, 'the first progress report', 50);
+    process.kill((await store.list(peer)).find((j) => j.id === id)!.pid as number, 'SIGKILL');
     const [, type, message] = await ended(store, id) as string[];
     expect([type, message]).to.deep.equal(['func.minion.codes.FuncException', 'job runner ended without a result (signal SIGKILL)']);
-    expect((await store.list()).find((j) => j.id === id)).to.include({ state: 'failed' });
+    expect((await store.list(peer)).find((j) => j.id === id)).to.include({ state: 'failed' });
   });
 
   it('ends a job killed while its next runner is pending exactly once, and starts none', async () => {

@@ -10,8 +10,9 @@ import { FaultError } from '../../transport/xmlrpc/faults.js';
 import { loadCredentials } from '../../overlord/credentials.js';
 import { fanout } from '../../overlord/fanout.js';
 import { Overlord } from '../../overlord/overlord.js';
+import { xmlrpcTransport } from '../../transport/xmlrpc/index.js';
 import { getTransport } from '../../transport/index.js';
-import { stopAll } from '../helpers/processes.js';
+import { repoRoot, stopAll } from '../helpers/processes.js';
 import { startFleet, type Fleet } from './fleet.js';
 
 const GOOD = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -167,5 +168,23 @@ describe('Overlord API with real minions', function () {
     expect(status[0]).to.equal(1);
     if (status[0] === 1) expect([...status[1].values()]).to.deep.equal([{ status: 'ok', value: 5 }, { status: 'ok', value: 5 }, { status: 'ok', value: 5 }]);
     expect(await overlord('*').jobStatus('nosuch-test-add-1.0')).to.deep.equal([2, 0]);
+  });
+
+  it('refuses a reply over overlord.conf max_reply_bytes with an error saying where to raise it (default: at least the minion\'s)', async () => {
+    const { settings } = xmlrpcTransport;
+    expect(settings.overlord.max_reply_bytes.default).to.be.at.least(settings.minion.max_reply_bytes.default);
+    const shipped = /^max_reply_bytes = (\d+)$/m.exec(await fs.readFile(path.join(repoRoot, 'etc/func/overlord.conf'), 'utf8'));
+    expect(Number(shipped?.[1])).to.be.at.least(settings.minion.max_reply_bytes.default);
+    await fs.mkdir(path.join(fleet.root, 'etc/func'), { recursive: true });
+    const fleetConf = await fs.readFile(path.join(fleet.root, 'etc/func/overlord.conf'), 'utf8'); // the fleet's listen_port
+    await fs.writeFile(path.join(fleet.root, 'etc/func/small-replies.conf'), `${fleetConf.trimEnd()}\nmax_reply_bytes = 65536\n`);
+    const o = (await overlord('127.0.0.2', { config: '/etc/func/small-replies.conf' }).call('command', 'run', "head -c 200000 /dev/zero | tr '\\0' x")).get('127.0.0.2')!;
+    expect(o.status, JSON.stringify(o)).to.equal('error');
+    if (o.status === 'error') {
+      expect(o.message).to.match(/(exceeds the limit of|inflates beyond) 65536 bytes/);
+      expect(o.message).to.include(`raise max_reply_bytes in ${path.join(fleet.root, 'etc/func/small-replies.conf')} (now 65536)`);
+    }
+    const big = (await overlord('127.0.0.2').call('command', 'run', "head -c 20000000 /dev/zero | tr '\\0' x")).get('127.0.0.2')!;
+    expect(big.status, 'a 20 MB reply passes the default limit (the CLI refused anything over 16 MiB)').to.equal('ok');
   });
 });

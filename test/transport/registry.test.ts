@@ -14,7 +14,8 @@ describe('transport/registry', () => {
     expect(transportNames()).to.include('xmlrpc');
     expect(getTransport('xmlrpc')).to.equal(xmlrpcTransport);
     expect(xmlrpcTransport.name).to.equal('xmlrpc');
-    expect(Object.keys(xmlrpcTransport.settings.minion)).to.have.members(['listen_addr', 'listen_port', 'max_body_bytes']);
+    expect(Object.keys(xmlrpcTransport.settings.minion)).to.have.members(['listen_addr', 'listen_port', 'max_body_bytes', 'max_reply_bytes', 'max_inflight_bytes', 'max_connections_per_peer']);
+    expect(Object.keys(xmlrpcTransport.settings.overlord)).to.have.members(['listen_port', 'max_reply_bytes']);
     expect(xmlrpcTransport.settings.overlord.listen_port.default).to.equal(51234);
   });
 

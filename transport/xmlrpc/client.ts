@@ -33,6 +33,8 @@ export interface XmlRpcClientOptions {
   path?: string;
   /** response size / depth / element limits */
   limits?: Partial<CodecLimits>;
+  /** appended to a "response exceeds the limit" error: where the limit is set and how to raise it */
+  limitHint?: string;
 }
 
 /** One exchange's settings. */
@@ -43,6 +45,7 @@ interface Exchange {
   agent: http.Agent;
   tls: boolean;
   limits: CodecLimits;
+  limitHint?: string;
   /** the caller's timeout in ms (0 = none) and its absolute deadline (ms since epoch, 0 = none) */
   timeoutMs: number;
   deadline: number;
@@ -128,13 +131,18 @@ function networkError(x: { host: string; port: number }, err: Error): FuncError 
   return new ConnectionError(`${label(x)}: ${cause}`, { cause: err });
 }
 
+/** "; <hint>" when the client was given one (where the reply limit is set), else "". */
+function hintOf(x: Exchange): string {
+  return x.limitHint ? `; ${x.limitHint}` : '';
+}
+
 /** Reads a response body up to the limit, inflating gzip (also limited). */
 async function readResponse(res: http.IncomingMessage, x: Exchange): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > x.limits.maxBytes) throw new PayloadTooLargeError(`${label(x)}: response exceeds the limit of ${x.limits.maxBytes} bytes`);
+    if (size > x.limits.maxBytes) throw new PayloadTooLargeError(`${label(x)}: response exceeds the limit of ${x.limits.maxBytes} bytes${hintOf(x)}`);
     chunks.push(chunk);
   }
   const body = Buffer.concat(chunks, size);
@@ -143,7 +151,7 @@ async function readResponse(res: http.IncomingMessage, x: Exchange): Promise<Buf
     return await gunzip(body, { maxOutputLength: x.limits.maxBytes });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new PayloadTooLargeError(`${label(x)}: gzip response inflates beyond ${x.limits.maxBytes} bytes`);
+      throw new PayloadTooLargeError(`${label(x)}: gzip response inflates beyond ${x.limits.maxBytes} bytes${hintOf(x)}`);
     }
     throw new ProtocolError(`${label(x)}: response is not valid gzip: ${(err as Error).message}`);
   }
@@ -159,7 +167,7 @@ async function decodeReply(res: http.IncomingMessage, x: Exchange): Promise<Deco
     return decodeResponse(body, x.limits);
   } catch (err) {
     const e = err as FuncError;
-    throw e instanceof PayloadTooLargeError ? new PayloadTooLargeError(`${label(x)}: ${e.message}`) : new ProtocolError(`${label(x)}: ${e.message}`);
+    throw e instanceof PayloadTooLargeError ? new PayloadTooLargeError(`${label(x)}: ${e.message}${hintOf(x)}`) : new ProtocolError(`${label(x)}: ${e.message}`);
   }
 }
 
@@ -251,6 +259,7 @@ export class XmlRpcClient implements TransportClient {
     const target = parseHostPort(host, this.port);
     const response = await exchangeWithRetry({
       ...target, path: this.options.path ?? '/RPC2', agent: this.agent, tls: this.options.tls !== undefined, limits: this.limits,
+      ...(this.options.limitHint ? { limitHint: this.options.limitHint } : {}),
       ...deadlineOf(options.timeout), ...(options.signal ? { signal: options.signal } : {}),
     }, Buffer.from(encodeCall(request.method, request.params), 'utf8'));
     const err = wireToError(response);

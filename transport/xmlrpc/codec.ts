@@ -7,10 +7,13 @@ import { PayloadTooLargeError, ProtocolError } from '../../common/errors.js';
 import type { CallRequest, WireStruct, WireValue } from '../types.js';
 import { decodeScalar, isScalarTag } from './scalars.js';
 
-export { encodeCall, encodeResponse, encodeFault, type EncodeOptions } from './encoder.js';
+export { callPieces, encodeCall, encodeResponse, encodeFault, responsePieces, type EncodeOptions } from './encoder.js';
 
 // saxes is CommonJS: loaded with require(), as importing CommonJS through the ESM loader costs a few MB of RSS
 const { SaxesParser } = createRequire(import.meta.url)('saxes') as typeof import('saxes');
+
+/** The longest method name accepted, in bytes (func's are under 64); longer names are refused before anything else. */
+export const MAX_METHOD_NAME_BYTES = 256;
 
 /** Hard limits applied while decoding; breaking one gives PayloadTooLargeError. */
 export interface CodecLimits {
@@ -81,6 +84,9 @@ export function resolveLimits(limits?: Partial<CodecLimits>): CodecLimits {
 export function decodeCall(xml: string | Uint8Array, limits?: Partial<CodecLimits>): CallRequest {
   const root = parseDocument(xml, resolveLimits(limits), 'methodCall');
   if (root.name === undefined) throw new ProtocolError('XML-RPC: <methodCall> has no <methodName>');
+  if (root.name.length > MAX_METHOD_NAME_BYTES || Buffer.byteLength(root.name) > MAX_METHOD_NAME_BYTES) {
+    throw new ProtocolError(`XML-RPC: method name longer than ${MAX_METHOD_NAME_BYTES} bytes refused`);
+  }
   return { method: root.name, params: root.items ?? [] };
 }
 

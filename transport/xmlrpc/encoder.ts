@@ -1,8 +1,9 @@
 // XML-RPC encoding of calls, responses and faults, laid out the way Python's xmlrpc writes them.
-// Iterative (an explicit stack), so deep or cyclic values give MarshalError instead of a stack overflow.
+// Iterative (an explicit stack), so deep or cyclic values give MarshalError; emitted as bounded pieces, so a huge
+// value never needs one giant string (responsePieces feeds the server's sliced, event-loop-friendly writer).
 import { MarshalError } from '../../common/errors.js';
 import type { WireValue } from '../types.js';
-import { escapeText, formatDateTime, formatDouble, isInt32, isInt64 } from './scalars.js';
+import { ESCAPE_SLICE, escapeSlices, escapeText, formatDateTime, formatDouble, isInt32, isInt64 } from './scalars.js';
 
 /** How values are written. */
 export interface EncodeOptions {
@@ -21,34 +22,48 @@ const MEMBER = -2;    // stack entry: a struct key, opening a <member>
 const ARRAY_END = '</data></array></value>\n';
 const STRUCT_END = '</struct></value>\n';
 const MEMBER_END = '</member>\n';
+/** A piece is handed on once it holds about this many characters. */
+const PIECE_CHARS = 64 * 1024;
+/** Bytes of a Uint8Array turned into base64 at a time (a multiple of 3, so the pieces join cleanly). */
+const BASE64_SLICE = 48 * 1024;
 
 /** Encodes a methodCall document. */
 export function encodeCall(method: string, params: readonly WireValue[], opts: EncodeOptions = {}): string {
-  const out = [HEADER, '<methodCall>\n<methodName>', escapeText(method), '</methodName>\n<params>\n'];
+  return [...callPieces(method, params, opts)].join('');
+}
+
+/** A methodCall document as bounded pieces. */
+export function* callPieces(method: string, params: readonly WireValue[], opts: EncodeOptions = {}): Generator<string> {
+  yield `${HEADER}<methodCall>\n<methodName>${escapeText(method)}</methodName>\n<params>\n`;
   for (const p of params) {
-    out.push('<param>\n');
-    encodeValue(p, out, opts);
-    out.push('</param>\n');
+    yield '<param>\n';
+    yield* valuePieces(p, opts);
+    yield '</param>\n';
   }
-  out.push('</params>\n</methodCall>\n');
-  return out.join('');
+  yield '</params>\n</methodCall>\n';
 }
 
 /** Encodes a successful methodResponse carrying one value. */
 export function encodeResponse(value: WireValue, opts: EncodeOptions = {}): string {
-  const out = [HEADER, '<methodResponse>\n<params>\n<param>\n'];
-  encodeValue(value, out, opts);
-  out.push('</param>\n</params>\n</methodResponse>\n');
-  return out.join('');
+  return [...responsePieces(value, opts)].join('');
+}
+
+/**
+ * A methodResponse document as pieces of roughly PIECE_CHARS characters (a long string or byte array is cut into
+ * slices): the server writes them one by one, yielding to the event loop in between. Throws MarshalError (while
+ * iterating) for a value the wire cannot carry.
+ */
+export function* responsePieces(value: WireValue, opts: EncodeOptions = {}): Generator<string> {
+  yield `${HEADER}<methodResponse>\n<params>\n<param>\n`;
+  yield* valuePieces(value, opts);
+  yield '</param>\n</params>\n</methodResponse>\n';
 }
 
 /** Encodes a fault response ({faultCode, faultString}); the code must be a 32-bit integer. */
 export function encodeFault(code: number, message: string): string {
   if (!isInt32(code)) throw new MarshalError(`fault code ${code} is not a 32-bit integer`, 'exceptions.OverflowError');
-  const out = [HEADER, '<methodResponse>\n<fault>\n'];
-  encodeValue({ faultCode: code, faultString: message }, out, {});
-  out.push('</fault>\n</methodResponse>\n');
-  return out.join('');
+  const body = [...valuePieces({ faultCode: code, faultString: message }, {})].join('');
+  return `${HEADER}<methodResponse>\n<fault>\n${body}</fault>\n</methodResponse>\n`;
 }
 
 /** The name Python-style messages use for a value that cannot be marshalled. */
@@ -62,27 +77,50 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** Appends one <value> element (and everything inside it) to out. */
-function encodeValue(root: unknown, out: string[], opts: EncodeOptions): void {
+/** One <value> element (and everything inside it) as pieces of about PIECE_CHARS characters. */
+function* valuePieces(root: unknown, opts: EncodeOptions): Generator<string> {
   const maxDepth = opts.maxDepth ?? 64;
   const items: unknown[] = [root];
   const kinds: number[] = [1]; // depth of a value (≥ 1), or RAW / MEMBER
+  let out: string[] = [];
+  let size = 0;
+  const push = (s: string): void => { out.push(s); size += s.length; };
   while (items.length > 0) {
+    if (size >= PIECE_CHARS) { yield out.join(''); out = []; size = 0; }
     const v = items.pop();
     const kind = kinds.pop()!;
-    if (kind === RAW) { out.push(v as string); continue; }
-    if (kind === MEMBER) { out.push('<member>\n<name>', escapeText(v as string), '</name>\n'); continue; }
+    if (kind === RAW) { push(v as string); continue; }
+    if (kind === MEMBER) { push('<member>\n<name>'); push(escapeText(v as string)); push('</name>\n'); continue; }
     if (kind > maxDepth) throw new MarshalError(`value nested deeper than ${maxDepth} levels (or cyclic)`, 'exceptions.ValueError');
+    if (typeof v === 'string' && v.length > ESCAPE_SLICE) {
+      push('<value><string>');
+      for (const slice of escapeSlices(v)) {
+        push(slice);
+        if (size >= PIECE_CHARS) { yield out.join(''); out = []; size = 0; }
+      }
+      push('</string></value>\n');
+      continue;
+    }
+    if (v instanceof Uint8Array && v.byteLength > BASE64_SLICE) {
+      push('<value><base64>');
+      const bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      for (let at = 0; at < bytes.length; at += BASE64_SLICE) {
+        push(bytes.toString('base64', at, Math.min(bytes.length, at + BASE64_SLICE)));
+        if (size >= PIECE_CHARS) { yield out.join(''); out = []; size = 0; }
+      }
+      push('</base64></value>\n');
+      continue;
+    }
     const scalar = encodeScalar(v, opts);
-    if (scalar !== undefined) { out.push('<value>', scalar, '</value>\n'); continue; }
+    if (scalar !== undefined) { push('<value>'); push(scalar); push('</value>\n'); continue; }
     if (Array.isArray(v)) {
-      out.push('<value><array><data>\n');
+      push('<value><array><data>\n');
       items.push(ARRAY_END); kinds.push(RAW);
       for (let i = v.length - 1; i >= 0; i--) { items.push(v[i]); kinds.push(kind + 1); }
       continue;
     }
     if (typeof v === 'object' && v !== null && isPlainObject(v)) {
-      out.push('<value><struct>\n');
+      push('<value><struct>\n');
       items.push(STRUCT_END); kinds.push(RAW);
       const keys = Object.keys(v);
       for (let i = keys.length - 1; i >= 0; i--) {
@@ -93,6 +131,7 @@ function encodeValue(root: unknown, out: string[], opts: EncodeOptions): void {
     }
     throw new MarshalError(`cannot marshal <type '${typeName(v)}'> objects`, 'exceptions.TypeError');
   }
+  if (out.length > 0) yield out.join('');
 }
 
 /** The inner element of a scalar <value>, or undefined when v is not a scalar. */

@@ -50,14 +50,15 @@ function messageOf(err: unknown): string | undefined {
 
 /**
  * Maps whatever a minion's handler threw to func's wire shape (compat §1.5):
- * - AccessDeniedError → Fault 1 "<class 'func.minion.codes.AccessToMethodDenied'>:" (exactly as func);
+ * - AccessDeniedError → Fault 1 "<class 'func.minion.codes.AccessToMethodDenied'>:{message}" (func sent no message;
+ *   ours names the method, the caller's ACL key and the ACL directory);
  * - AclError → Fault 1 "<type 'exceptions.ValueError'>:{message}" (func's answer while its ACL file is broken);
  * - MarshalError → Fault 1 "<type '{pythonType}'>:{message}"; ProtocolError / PayloadTooLargeError → Fault 1;
  * - everything else → a REMOTE_ERROR list of failureOf(err). Divergence from func: for
  *   ModuleNotFoundError and MethodNotFoundError the value is our message (which says why), not func's "".
  */
 export function funcErrorToWire(err: unknown): WireOutcome {
-  if (err instanceof AccessDeniedError) return fault('func.minion.codes.AccessToMethodDenied', '');
+  if (err instanceof AccessDeniedError) return fault('func.minion.codes.AccessToMethodDenied', err.message);
   if (err instanceof AclError) return fault('exceptions.ValueError', err.message);
   const wire = transportFault(err);
   if (wire) return wire;

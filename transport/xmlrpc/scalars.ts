@@ -106,17 +106,39 @@ function decodeBase64(text: string, bad: (what: string) => Error): Buffer {
 
 // characters that need escaping, or that XML 1.0 forbids (C0 controls but \t \n \r, surrogates, U+FFFE/F)
 const NEEDS_WORK = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+// what only the slow path handles: forbidden characters and surrogates (pairs are kept, lone ones replaced)
+const NEEDS_SLOW = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const WORK = /[&<>\r]|[\uD800-\uDBFF][\uDC00-\uDFFF]|[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
+
+/** Text is escaped in slices of this many UTF-16 units, so no step builds a giant string or match list. */
+export const ESCAPE_SLICE = 16 * 1024;
 
 /**
  * Escapes text for element content. Characters XML 1.0 cannot carry (C0 controls except tab/LF/CR,
  * lone surrogates, U+FFFE, U+FFFF) become U+FFFD, so the output is always well-formed (the original
  * func emitted them raw, producing XML no parser accepts). CR is sent as &#13; so it survives parsing.
+ * Meant for pieces of at most ESCAPE_SLICE units (see escapeSlices); longer text is escaped slice by slice.
  */
 export function escapeText(s: string): string {
   if (!NEEDS_WORK.test(s)) return s;
+  if (s.length > ESCAPE_SLICE) return [...escapeSlices(s)].join('');
+  if (!NEEDS_SLOW.test(s)) {
+    // native replaceAll with a string replacement: no callback per match, no match list
+    return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('\r', '&#13;');
+  }
   return s.replace(WORK, (c) => ESCAPES[c] ?? (c.length === 2 ? c : '\uFFFD'));
+}
+
+/** The escaped text of `s` in pieces of at most ESCAPE_SLICE source units, never splitting a surrogate pair. */
+export function* escapeSlices(s: string): Generator<string> {
+  for (let at = 0; at < s.length;) {
+    let end = Math.min(s.length, at + ESCAPE_SLICE);
+    const last = s.charCodeAt(end - 1);
+    if (end < s.length && last >= 0xd800 && last <= 0xdbff) end -= 1; // keep a pair together
+    yield escapeText(s.slice(at, end));
+    at = end;
+  }
 }
 
 /** A double as text Python's float() reads: plain decimal unless the exponent is extreme; nan, inf, -inf. */

@@ -1,22 +1,29 @@
 // The XML-RPC server of funcd (HTTPS, mutual TLS) and certmaster (plain HTTP): HTTP framing as func's
-// Python peers need it (compat §11), body limits while streaming, gzip, and every failure answered as a Fault.
+// Python peers need it (compat §11), body and reply limits, early refusals, gzip, every failure answered as a Fault.
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { ConfigError, ConnectionError, PayloadTooLargeError, TimeoutError } from '../../common/errors.js';
-import { silentLogger, type Logger } from '../../common/log.js';
+import { ConfigError, ConnectionError, PayloadTooLargeError, ServerBusyError } from '../../common/errors.js';
+import { clip, silentLogger, type Logger } from '../../common/log.js';
 import { anonymousPeer, peerIdentityFromSocket, remoteAddressOf, serverTlsOptions } from '../../common/tls.js';
 import type {
-  CallContext, CallHandler, CallRequest, ListenAddress, PeerIdentity, TlsMaterial, TransportServer,
+  CallHandler, CallRequest, CallScreen, ListenAddress, PeerIdentity, TlsMaterial, TransportServer,
   TransportServerStatus, WireValue,
 } from '../types.js';
-import { decodeCall, encodeFault, encodeResponse, resolveLimits, type CodecLimits, type EncodeOptions } from './codec.js';
+import { InFlightBudget, readBody } from './body-reader.js';
+import { runCall } from './call-runner.js';
+import {
+  decodeCall, encodeFault, encodeResponse, resolveLimits, responsePieces, type CodecLimits, type EncodeOptions,
+} from './codec.js';
 import { ConnectionContext } from './connection.js';
 import { funcErrorToWire, type WireOutcome } from './faults.js';
-import { acceptsGzip, collectBody, gunzipBody, wantsKeepAlive } from './request.js';
+import { PeerConnections } from './peer-connections.js';
+import { planReply, streamReply, type ReplyPlan } from './reply-writer.js';
+import { acceptsGzip, wantsKeepAlive } from './request.js';
+import { closeAfter, framingHeaders, refuse, refuseAndClose, reply, type Framing } from './responder.js';
 
 const gzip = promisify(zlib.gzip);
 
@@ -52,23 +59,27 @@ export interface XmlRpcServerOptions {
   announceCloseTo?: RegExp;
   /** a handler still running after this long is answered with a TimeoutError (its signal aborted); 0 = never (default) */
   callTimeoutMs?: number;
+  /** checked as soon as a body's method name is read, before its params are: throws to refuse the call */
+  screen?: CallScreen;
+  /** largest reply sent, in bytes before gzip (default DEFAULT_MAX_REPLY_BYTES); a larger one becomes a Fault */
+  maxReplyBytes?: number;
+  /** request body bytes held across all connections (default DEFAULT_MAX_INFLIGHT_BYTES); beyond: 503 */
+  maxInFlightBytes?: number;
+  /** connections one peer (certificate; address on plain HTTP) may hold open (default 64, 0 = no cap) */
+  maxConnectionsPerPeer?: number;
+  /** where each limit is set, named in its error, e.g. {reply: 'max_reply_bytes in minion.conf'} */
+  limitKeys?: Partial<Record<'body' | 'reply' | 'inFlight' | 'perPeer', string>>;
 }
 
-/**
- * How a response ends: the connection is kept (the client asked for keep-alive), closed right after the
- * response without a Connection header (compat §11, what func's Python overlord needs), or closed with
- * "Connection: close" (refusals whose body was not read; clients in announceCloseTo).
- */
-type Framing = 'keep-alive' | 'silent-close' | 'close';
+/** 256 MiB: 40 MiB of '<' (160 MiB escaped) fits, and so does one 64 MiB output stream of any text. */
+export const DEFAULT_MAX_REPLY_BYTES = 256 * 1024 * 1024;
+/** 64 MiB of request bodies in memory at once, across all connections. */
+export const DEFAULT_MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS_PER_PEER = 64;
 
-/** Runs the handler; a synchronous throw becomes a rejection. */
-function invoke(handler: CallHandler, request: CallRequest, ctx: CallContext): Promise<WireValue> {
-  try {
-    return Promise.resolve(handler(request, ctx));
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
+/** What answer() produced: a whole document, or a value to stream (with its length when it was measured). */
+type Answer = Exclude<ReplyPlan, { tooLarge: number }>;
+
 
 /** Serves XML-RPC calls to one handler; see XmlRpcServerOptions. */
 export class XmlRpcServer implements TransportServer {
@@ -79,9 +90,10 @@ export class XmlRpcServer implements TransportServer {
   private readonly encodeOptions: EncodeOptions;
   private readonly announceClose: RegExp;
   private readonly sockets = new Set<Socket>();
-  /** the context of each connection that made a request, kept until it closes */
-  private readonly connections = new WeakMap<Socket, ConnectionContext>();
+  private readonly peers: PeerConnections;
   private readonly open = new Set<ConnectionContext>();
+  private readonly budget: InFlightBudget;
+  private readonly maxReplyBytes: number;
   private bound: ListenAddress | null = null;
   private accepted = 0;
 
@@ -92,6 +104,10 @@ export class XmlRpcServer implements TransportServer {
     this.errorToWire = options.errorToWire ?? funcErrorToWire;
     this.encodeOptions = { bigint: options.bigint ?? 'fault', maxDepth: this.limits.maxDepth };
     this.announceClose = options.announceCloseTo ?? /^Python-xmlrpc\//;
+    this.budget = new InFlightBudget(options.maxInFlightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES);
+    this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    this.peers = new PeerConnections(options.maxConnectionsPerPeer ?? DEFAULT_MAX_CONNECTIONS_PER_PEER,
+      options.limitKeys?.perPeer ?? 'maxConnectionsPerPeer', this.log);
     const requestTimeout = options.requestTimeoutMs ?? 60_000;
     const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
     const httpOptions: http.ServerOptions = {
@@ -108,7 +124,14 @@ export class XmlRpcServer implements TransportServer {
       this.accepted++;
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
+      if (!options.tls && !this.peers.admit(socket, remoteAddressOf(socket))) socket.destroy();
     });
+    if (options.tls) {
+      this.server.on('secureConnection', (socket: TLSSocket) => {
+        const key = socket.getPeerX509Certificate()?.fingerprint256 ?? remoteAddressOf(socket);
+        if (!this.peers.admit(socket, key)) socket.destroy();
+      });
+    }
     this.server.on('tlsClientError', (err: Error, socket: Socket) => {
       this.log.debug(`TLS handshake with ${remoteAddressOf(socket)} failed: ${err.message}`);
     });
@@ -150,10 +173,17 @@ export class XmlRpcServer implements TransportServer {
     return this.accepted;
   }
 
-  /** Replaces key, certificate, CA and CRL for new connections (e.g. after a CRL update). */
+  /**
+   * Replaces key, certificate, CA and CRL for new connections (e.g. after a CRL update); open connections whose
+   * certificate the new CRL revokes are then closed (their running calls aborted), within moments.
+   */
   updateTls(material: TlsMaterial): void {
     if (!(this.server instanceof https.Server)) throw new ConfigError('updateTls() called on a plain-HTTP XML-RPC server');
     this.server.setSecureContext(serverTlsOptions(material));
+    if (material.crl === undefined) return;
+    void this.peers.closeRevoked(material.crl).catch((err: Error) => {
+      this.log.error(`cannot check open connections against the new CRL: ${err.message}`);
+    });
   }
 
   /** 'serving' with its address once started, else 'stopped'. */
@@ -165,38 +195,57 @@ export class XmlRpcServer implements TransportServer {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.serve(req, res).catch((err: unknown) => {
       this.log.error(`XML-RPC request from ${remoteAddressOf(req.socket)} failed: ${(err as Error).message}`);
-      if (!res.headersSent) this.reply(res, 500, 'text/plain', 'Internal error\n', 'close');
+      if (!res.headersSent) reply(res, 500, 'text/plain', 'Internal error\n', 'close');
       else res.destroy();
     });
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const framing = this.framingOf(req);
-    if (req.url !== '/' && req.url !== '/RPC2') return this.refuse(req, res, 404, 'No such page', framing);
-    if (req.method !== 'POST') return this.refuse(req, res, 501, 'Unsupported method', framing);
+    if (req.url !== '/' && req.url !== '/RPC2') return refuse(req, res, 404, 'No such page', framing);
+    if (req.method !== 'POST') return refuse(req, res, 501, 'Unsupported method', framing);
     const encoding = req.headers['content-encoding']?.toLowerCase().trim() ?? 'identity';
     if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
-      return this.refuse(req, res, 415, `Content-Encoding ${encoding} is not supported`, 'close');
+      return refuse(req, res, 415, `Content-Encoding ${clip(encoding, 40)} is not supported`, 'close');
     }
+    const keys = this.options.limitKeys ?? {};
     if (Number(req.headers['content-length']) > this.limits.maxBytes) {
-      return this.refuse(req, res, 413, `Request body exceeds the limit of ${this.limits.maxBytes} bytes`, 'close');
+      return refuseAndClose(res, 413, `Request body exceeds the limit of ${this.limits.maxBytes} bytes${keys.body ? ` (${keys.body})` : ''}`);
     }
     const conn = this.contextOf(req.socket);
+    const screen = this.options.screen;
     let body: Buffer;
+    let release: () => void;
     try {
-      body = await collectBody(req, this.limits.maxBytes);
-      if (encoding !== 'identity') body = await gunzipBody(body, this.limits.maxBytes);
+      ({ body, release } = await readBody(req, {
+        limit: this.limits.maxBytes, limitKey: keys.body, gzip: encoding !== 'identity', budget: this.budget, budgetKey: keys.inFlight,
+        screen: (method) => screen?.(method, conn.peer),
+      }));
     } catch (err) {
-      if (err instanceof PayloadTooLargeError) return this.refuse(req, res, 413, err.message, 'close');
+      if (err instanceof PayloadTooLargeError) return refuseAndClose(res, 413, err.message);
+      if (err instanceof ServerBusyError) return refuseAndClose(res, 503, err.message);
       if (err instanceof ConnectionError) return void res.destroy();
-      return this.refuse(req, res, 400, 'Request body is not valid gzip', 'close');
+      if ((err as Error).message === 'request body is not valid gzip') return refuseAndClose(res, 400, 'Request body is not valid gzip');
+      // refused by the screen (or a method name too long): a Fault, and the unread rest of the body is not awaited
+      this.log.debug(`refused a call from ${conn.peer.address} ${conn.peer.key} before reading its params: ${clip((err as Error).message)}`);
+      closeAfter(res);
+      return reply(res, 200, 'text/xml', this.errorDocument(err), 'close');
     }
-    const xml = await this.answer(body, conn);
-    if (Buffer.byteLength(xml) > GZIP_THRESHOLD && acceptsGzip(req)) {
-      this.reply(res, 200, 'text/xml', await gzip(Buffer.from(xml, 'utf8')), framing, true);
-    } else {
-      this.reply(res, 200, 'text/xml', xml, framing);
+    const answer = await this.answer(body, conn, release);
+    if ('xml' in answer) {
+      const xml = answer.xml;
+      if (Buffer.byteLength(xml) > GZIP_THRESHOLD && acceptsGzip(req)) {
+        reply(res, 200, 'text/xml', await gzip(Buffer.from(xml, 'utf8')), framing, true);
+      } else {
+        reply(res, 200, 'text/xml', xml, framing);
+      }
+      return;
     }
+    const headers = framingHeaders(res, framing);
+    const zipped = acceptsGzip(req);
+    await streamReply(res, responsePieces(answer.value, this.encodeOptions), {
+      gzip: zipped, headers, ...(answer.length !== undefined ? { length: answer.length } : {}),
+    });
   }
 
   private framingOf(req: http.IncomingMessage): Framing {
@@ -206,10 +255,10 @@ export class XmlRpcServer implements TransportServer {
 
   /** The context of a connection's calls, made at its first request; its signal aborts when it closes. */
   private contextOf(socket: Socket): ConnectionContext {
-    const known = this.connections.get(socket);
+    const known = this.peers.contextOf(socket);
     if (known !== undefined) return known;
     const conn = new ConnectionContext(this.identify(socket));
-    this.connections.set(socket, conn);
+    this.peers.attach(socket, conn);
     this.open.add(conn);
     socket.once('close', () => {
       this.open.delete(conn);
@@ -223,46 +272,42 @@ export class XmlRpcServer implements TransportServer {
       : anonymousPeer(remoteAddressOf(socket));
   }
 
-  /** The response document for one request body: the handler's value, or a Fault / REMOTE_ERROR list. */
-  private async answer(body: Buffer, conn: ConnectionContext): Promise<string> {
+  /**
+   * The answer to one request body: the handler's value (a document, or for a large value the value to stream,
+   * measured when it may pass the reply limit), or a Fault / REMOTE_ERROR document.
+   */
+  private async answer(body: Buffer, conn: ConnectionContext, release: () => void): Promise<Answer> {
     let request: CallRequest;
     try {
       request = decodeCall(body, this.limits);
     } catch (err) {
-      this.log.debug(`bad XML-RPC request from ${conn.peer.address}: ${(err as Error).message}`);
-      return this.errorDocument(err);
+      this.log.debug(`bad XML-RPC request from ${conn.peer.address}: ${clip((err as Error).message)}`);
+      return { xml: this.errorDocument(err) };
+    } finally {
+      release();
     }
+    let value: WireValue;
     try {
       const ms = this.options.callTimeoutMs ?? 0;
-      const value = await (ms > 0 ? this.runWithDeadline(request, conn, ms) : invoke(this.handler, request, conn));
-      return encodeResponse(value, this.encodeOptions);
+      value = await runCall(this.handler, request, conn, ms);
     } catch (err) {
-      return this.errorDocument(err);
+      return { xml: this.errorDocument(err) };
+    }
+    try {
+      const plan = await planReply(value, this.encodeOptions, this.maxReplyBytes);
+      if ('tooLarge' in plan) return { xml: this.errorDocument(this.replyTooLarge(request.method)) };
+      return plan;
+    } catch (err) {
+      return { xml: this.errorDocument(err) };
     }
   }
 
-  /**
-   * Runs the handler with its own signal (aborted by the connection's, or at the deadline); a call still running
-   * after `ms` is answered with a TimeoutError.
-   */
-  private runWithDeadline(request: CallRequest, conn: ConnectionContext, ms: number): Promise<WireValue> {
-    const call = new AbortController();
-    const connection = conn.signal;
-    const onClose = (): void => call.abort(connection.reason);
-    if (connection.aborted) onClose(); else connection.addEventListener('abort', onClose, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new TimeoutError(`call to ${request.method} did not finish within ${ms} ms`);
-        call.abort(err);
-        reject(err);
-      }, ms);
-    });
-    const run = invoke(this.handler, request, { peer: conn.peer, signal: call.signal });
-    return Promise.race([run, deadline]).finally(() => {
-      clearTimeout(timer);
-      connection.removeEventListener('abort', onClose);
-    });
+  private replyTooLarge(method: string): PayloadTooLargeError {
+    const key = this.options.limitKeys?.reply;
+    const job = /^jobs\./.test(method)
+      ? '; the job\'s result stays on the minion: page through it with jobs.tail_output <job_id> <offset>' : '';
+    return new PayloadTooLargeError(`the reply to ${clip(method, 80)} is larger than the limit of ${this.maxReplyBytes} bytes`
+      + `${key ? ` (${key})` : ''}${job}`);
   }
 
   /** Encodes an error with errorToWire; a mapper or encoder that fails still yields a Fault. */
@@ -274,25 +319,5 @@ export class XmlRpcServer implements TransportServer {
       this.log.error(`cannot encode an error for the wire: ${(inner as Error).message}`);
       return encodeFault(1, `<type 'exceptions.Exception'>:${(err as Error)?.message ?? String(err)}`);
     }
-  }
-
-  private refuse(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string, framing: Framing): void {
-    if (framing === 'keep-alive') req.resume(); // the unread body is discarded so the connection can serve the next request
-    this.reply(res, status, 'text/plain', `${text}\n`, framing, false);
-  }
-
-  /**
-   * Writes a response framed as `framing` (see Framing). Head and a string body leave in one write (Node joins
-   * them only for strings), so a reply is one TLS record and one TCP segment.
-   */
-  private reply(res: http.ServerResponse, status: number, type: string, body: string | Buffer, framing: Framing, zipped = false): void {
-    if (res.destroyed) return;
-    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    const headers: http.OutgoingHttpHeaders = { 'Content-Type': type, 'Content-Length': length };
-    if (zipped) headers['Content-Encoding'] = 'gzip';
-    if (framing !== 'keep-alive') res.shouldKeepAlive = false;
-    if (framing === 'silent-close') res.removeHeader('Connection'); // Node then closes after the response, unannounced
-    res.writeHead(status, headers);
-    res.end(body);
   }
 }

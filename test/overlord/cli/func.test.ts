@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runBin, spawnBin, stopAll, waitForOutput } from '../../helpers/processes.js';
+import { issueMinionCert } from '../../helpers/pki.js';
 import { makeTempRoot, removeTempRoot } from '../../helpers/temp-root.js';
 import { startFleet, type Fleet } from '../fleet.js';
 
@@ -176,6 +177,34 @@ describe('func CLI with real minions', function () {
     expect(JSON.parse(echo.stdout)).to.deep.equal({ '127.0.0.2': { one: 1, too: 2 }, '127.0.0.3': { one: 1, too: 2 } });
     const urls = await transmit({ clients: '127.0.0.2', module: 'local', method: 'utils.list_minions' });
     expect(JSON.parse(urls.stdout)).to.deep.equal([`https://127.0.0.2:${fleet.port}`]);
+  });
+
+  it('runs "call command run" (an async job it polls) for an overlord whose ACL allows command.run only, exactly once', async () => {
+    // its own root: the overlord presents admin.example.org's certificate, not the CA's (which may call everything)
+    const root = await makeTempRoot('func-cli-limited-overlord');
+    try {
+      await issueMinionCert(fleet.ca, 'admin.example.org', root);
+      await fs.rm(path.join(fleet.ca.certroot, 'admin.example.org.cert')); // an overlord, not a target of "*"
+      await fs.mkdir(path.join(root, 'etc/func'), { recursive: true });
+      await fs.writeFile(path.join(root, 'etc/func/overlord.conf'), `[main]\nlisten_port = ${fleet.port}\nallow_unknown_minions = yes\n`
+        + 'key_file = /etc/pki/certmaster/admin.example.org.pem\ncert_file = /etc/pki/certmaster/admin.example.org.cert\nca_file = /etc/pki/certmaster/ca.cert\n');
+      const minion = fleet.minions.find((m) => m.name === '127.0.0.2')!;
+      await fs.mkdir(path.join(minion.root, 'etc/func/minion-acl.d'), { recursive: true });
+      await fs.writeFile(path.join(minion.root, 'etc/func/minion-acl.d/admin.acl'), 'admin.example.org-* = command.run\n');
+      const marker = path.join(scratch, 'ran-once.txt');
+      const run = () => runBin('func', ['127.0.0.2', 'call', '--json', 'command', 'run', `echo once >> ${marker}; echo ran`], { env: { FUNC_ROOT: root }, timeoutMs: 20000 });
+      let r = await run();
+      for (let i = 0; i < 20 && /AccessToMethodDenied'>:command\.run/.test(r.stdout + r.stderr); i++) { // the ACL file is re-read within a second
+        await fs.rm(marker, { force: true });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        r = await run();
+      }
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout)).to.deep.equal({ '127.0.0.2': [0, 'ran\n', ''] });
+      expect(await fs.readFile(marker, 'utf8')).to.equal('once\n');
+    } finally {
+      await removeTempRoot(root);
+    }
   });
 
   it('func-transmit --yaml reads the request and writes the response in YAML', async () => {

@@ -54,8 +54,8 @@ describe('transport/xmlrpc/faults', () => {
       expect(trace).not.to.include(process.cwd() + '/');
     });
 
-    it('gives Faults exactly as func for ACL denial and marshalling failures', () => {
-      expect(funcErrorToWire(new AccessDeniedError('whatever reason'))).to.deep.equal(fault("<class 'func.minion.codes.AccessToMethodDenied'>:"));
+    it('gives Faults as func for ACL denial (with our message) and marshalling failures', () => {
+      expect(funcErrorToWire(new AccessDeniedError('whatever reason'))).to.deep.equal(fault("<class 'func.minion.codes.AccessToMethodDenied'>:whatever reason"));
       expect(funcErrorToWire(new MarshalError('int exceeds XML-RPC limits', 'exceptions.OverflowError')))
         .to.deep.equal(fault("<type 'exceptions.OverflowError'>:int exceeds XML-RPC limits"));
       expect(funcErrorToWire(new MarshalError("cannot marshal <type 'Map'> objects")))

@@ -84,7 +84,7 @@ describe('transport/xmlrpc interop with Python xmlrpc', function () {
       expect(out.each_equal).to.deep.equal(PAYLOAD.map(() => true));
       expect(out.whoami).to.include({ cn: 'client1.example.org', address: '127.0.0.1' });
       expect(out.add).to.equal(5);
-      expect(out.deny).to.deep.equal([1, "<class 'func.minion.codes.AccessToMethodDenied'>:"]);
+      expect(out.deny).to.deep.equal([1, "<class 'func.minion.codes.AccessToMethodDenied'>:caller may not call test.deny"]);
       expect(out.bigint).to.deep.equal([1, "<type 'exceptions.OverflowError'>:int exceeds XML-RPC limits"]);
       expect(out.bad_return).to.deep.equal([1, "<type 'exceptions.TypeError'>:cannot marshal <type 'undefined'> objects"]);
       expect(out.nosuch.slice(0, 3)).to.deep.equal(['REMOTE_ERROR', 'func.minion.codes.InvalidMethodException', "module 'test' has no method 'nosuch'"]);
