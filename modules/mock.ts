@@ -5,6 +5,7 @@ import path from 'node:path';
 import {
   arg, defineModule, fromString, method, ModuleError, opt, optional, type ModuleContext, type WireStruct,
 } from '../minion/module-api.js';
+import { AccessDeniedError } from '../common/errors.js';
 import { allowedRoots, confinePath } from './lib/allowed-paths.js';
 import { findTool } from './lib/run-command.js';
 import { resolveBackend } from './mock/backends.js';
@@ -80,7 +81,7 @@ export default defineModule({
       async run([id, offset], ctx) {
         checkBuildId(id, 'mock.status');
         if (await startingJob(ctx, id)) return { ok: false, state: 'starting', build_id: id, job_id: id };
-        const r = await existing(ctx, id, 'mock.status');
+        const r = await owned(ctx, await existing(ctx, id, 'mock.status'), 'mock.status');
         const live = await reconcile(ctx, r);
         const text = await fs.readFile(live.log, 'utf8').catch(() => '');
         const result = buildResult(live, lastLines(text, LOG_TAIL_LINES));
@@ -93,11 +94,11 @@ export default defineModule({
       example: 'func builder1 call mock cancel 1733200000.123456-builder1',
       async run([id], ctx) {
         checkBuildId(id, 'mock.cancel');
-        if (await startingJob(ctx, id)) return ctx.jobs.cancel(id);
-        const r = await existing(ctx, id, 'mock.cancel');
+        if (await startingJob(ctx, id)) return ctx.jobs.cancel(id, ctx.caller);
+        const r = await owned(ctx, await existing(ctx, id, 'mock.cancel'), 'mock.cancel');
         if (r.state !== 'running') return false;
         await records(ctx).write({ ...r, state: 'cancelled', finished: Date.now() / 1000 });
-        if (r.job_id !== null) await Promise.resolve().then(() => ctx.jobs.cancel(r.job_id!)).catch(() => false);
+        if (r.job_id !== null) await Promise.resolve().then(() => ctx.jobs.cancel(r.job_id!, ctx.caller)).catch(() => false);
         const gone = await stopTree(buildMark(r.build_id), r.pid ?? undefined, Number(ctx.options.kill_grace) * 1000);
         await fs.appendFile(r.log, `[func] build ${r.build_id} cancelled${gone ? '' : '; some of its processes could not be killed'}\n`).catch(() => undefined);
         ctx.log.info(`mock.cancel ${r.build_id}: cancelled${gone ? '' : ' (processes left)'}`);
@@ -117,9 +118,28 @@ async function existing(ctx: ModuleContext, id: string, what: string): Promise<B
   return r;
 }
 
-/** The job store's [code, data] for a job; [2, null] (unknown) where this process has no job store. */
+/**
+ * The record when the caller may see it: a build run as a job belongs to whoever the job store says owns the job
+ * (its starter, or the CA); a direct build to the identity that started it. Otherwise AccessDeniedError.
+ */
+async function owned(ctx: ModuleContext, r: BuildRecord, what: string): Promise<BuildRecord> {
+  if (r.job_id !== null) {
+    try {
+      const [code] = await ctx.jobs.status(r.job_id, ctx.caller);
+      if (code !== 2) return r; // a job the store no longer knows: the record's caller decides
+    } catch (err) {
+      if (err instanceof AccessDeniedError) throw err;
+    }
+  }
+  if (r.caller !== undefined && r.caller !== ctx.caller.key) {
+    throw new AccessDeniedError(`${what}: build ${r.build_id} belongs to another caller: only the identity that started it may use it`);
+  }
+  return r;
+}
+
+/** The job store's [code, data] for a job; [2, null] (unknown) where this process has no job store or the job is not ours. */
 async function jobStatus(ctx: ModuleContext, id: string): Promise<readonly [number, unknown]> {
-  try { return await ctx.jobs.status(id); } catch { return [2, null]; }
+  try { return await ctx.jobs.status(id, ctx.caller); } catch { return [2, null]; }
 }
 
 /** True when `id` is an async job still running here that has not recorded its build yet. */

@@ -14,6 +14,8 @@ export interface BuildRecord {
   build_id: string;
   /** the async job running the build, or null for a direct call */
   job_id: string | null;
+  /** the key of the identity that started the build (mock.status and mock.cancel are for it only) */
+  caller?: string;
   state: BuildState;
   backend: string;
   chroot: string;

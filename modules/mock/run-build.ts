@@ -54,7 +54,7 @@ export async function runBuild(job: BuildJob, ctx: ModuleContext): Promise<WireS
   const header = `[func] build ${job.buildId}: ${argv.join(' ')}`;
   await fs.writeFile(logFile, `${header}\n`);
   const record: BuildRecord = {
-    build_id: job.buildId, job_id: ctx.jobId, state: 'running', backend: job.backend, chroot: plan.chroot, srpm: plan.srpm,
+    build_id: job.buildId, job_id: ctx.jobId, caller: ctx.caller.key, state: 'running', backend: job.backend, chroot: plan.chroot, srpm: plan.srpm,
     resultdir: plan.resultdir, log: logFile, started: Date.now() / 1000, finished: null, rc: null, pid: null, rpms: [],
   };
   await job.records.write(record);

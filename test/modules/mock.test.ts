@@ -4,9 +4,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { InvalidArgumentsError, ModuleError } from '../../common/errors.js';
+import { AccessDeniedError, InvalidArgumentsError, ModuleError } from '../../common/errors.js';
 import type { ProgressEvent, WireStruct, WireValue } from '../../transport/types.js';
-import { moduleHarness, type ModuleHarness } from '../helpers/dispatch.js';
+import { anonymousPeer, moduleHarness, type ModuleHarness } from '../helpers/dispatch.js';
 import { makeSrpm, processesWithEnv, queryPackage } from '../helpers/rpm-packages.js';
 
 type BuildResult = WireStruct & { ok: boolean; state: string; rc: number; rpms: string[]; build_id: string; resultdir: string; log: string; log_tail: string };
@@ -105,6 +105,21 @@ describe('mock module', function () {
       expect(err).to.be.instanceOf(ModuleError);
       expect((err as Error).message).to.contain('no build no-such-build');
     }
+  });
+
+  it("refuses another caller's status and cancel of a build", async () => {
+    const r = await build(tiny);
+    const other = { ...anonymousPeer, cn: 'intruder', key: 'intruder-1' };
+    for (const m of ['mock.status', 'mock.cancel']) {
+      try {
+        await h.dispatcher.call(m, [r.build_id], { peer: other, signal: new AbortController().signal });
+        expect.fail(`${m} answered another caller`);
+      } catch (err) {
+        expect(err).to.be.instanceOf(AccessDeniedError);
+        expect((err as Error).message).to.contain(`build ${r.build_id} belongs to another caller`);
+      }
+    }
+    expect(await h.call('mock.status', r.build_id)).to.include({ state: 'succeeded' });
   });
 
   describe('with a fake mock on PATH (the mock backend\'s argv only)', () => {
