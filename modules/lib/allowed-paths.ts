@@ -1,9 +1,9 @@
 // Confines the paths a caller names (SRPMs, result and repository directories) to the directories a module's
 // options allow: no `..` segment, absolute only, and the real path (symlinks resolved) inside an allowed root.
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { rooted } from '../../common/paths.js';
 import { InvalidArgumentsError } from '../../minion/module-api.js';
+import { realPathOf } from './file-access.js';
 
 /** The allowed roots from a module option (a list of absolute paths), each placed under the minion's root. */
 export function allowedRoots(option: unknown, minionRoot: string): string[] {
@@ -13,19 +13,6 @@ export function allowedRoots(option: unknown, minionRoot: string): string[] {
 
 function inside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
-}
-
-/** The nearest existing ancestor of p (p itself when it exists), with symlinks resolved, plus the rest. */
-async function realPathOfNearest(p: string): Promise<string> {
-  const rest: string[] = [];
-  for (let cur = p; ; cur = path.dirname(cur)) {
-    try {
-      return path.join(await fs.realpath(cur), ...rest.reverse());
-    } catch {
-      if (cur === path.dirname(cur)) return p;
-      rest.push(path.basename(cur));
-    }
-  }
 }
 
 /** Where a refused path is reported: the method and argument, for the error message. */
@@ -46,9 +33,9 @@ export async function confinePath(p: string, roots: readonly string[], use: Path
   if (!path.isAbsolute(p)) refuse('is not an absolute path');
   if (p.split(/[\\/]+/).includes('..')) refuse("contains a '..' segment");
   const resolved = path.resolve(p);
-  const real = await realPathOfNearest(resolved);
+  const real = await realPathOf(resolved);
   for (const root of roots) {
-    const realRoot = await realPathOfNearest(root);
+    const realRoot = await realPathOf(root);
     if (inside(resolved, root) && inside(real, realRoot)) return resolved;
   }
   return refuse('is outside the allowed roots');
