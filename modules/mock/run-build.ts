@@ -51,7 +51,8 @@ export async function runBuild(job: BuildJob, ctx: ModuleContext): Promise<WireS
   await fs.mkdir(plan.resultdir, { recursive: true });
   const logFile = path.join(plan.resultdir, job.backend === 'mock' ? 'builder-live.log' : 'build.log');
   const argv = backendArgv(job.backend, job.program, plan);
-  const header = `[func] build ${job.buildId}: ${argv.join(' ')}`;
+  const note = job.backend === 'rpmbuild' && plan.chroot !== 'default' ? ` (rpmbuild builds on this host: chroot ${plan.chroot} is not used)` : '';
+  const header = `[func] build ${job.buildId}: ${argv.join(' ')}${note}`;
   await fs.writeFile(logFile, `${header}\n`);
   const record: BuildRecord = {
     build_id: job.buildId, job_id: ctx.jobId, caller: ctx.caller.key, state: 'running', backend: job.backend, chroot: plan.chroot, srpm: plan.srpm,
