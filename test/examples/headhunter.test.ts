@@ -28,6 +28,7 @@ describe('examples/headhunter with three builders, one stopped mid-run', functio
     fleet = await startFleet([...BUILDERS, REPOHOST]);
     work = await makeTempRoot('headhunter-test');
     const srpms = await Promise.all(PACKAGES.map((name) => makeSrpm(work, { name, build: `echo "compiling ${name}"\nsleep 1` })));
+    srpms.splice(3, 0, await makeSrpm(work, { name: 'rotten', build: 'echo "rotten: syntax error" >&2\nexit 1' }));
     const rootOf = (h: string): string => fleet.minions.find((m) => m.name === h)!.root;
     let stopping: Promise<void> | null = null;
     report = await headhunter({
@@ -57,12 +58,21 @@ describe('examples/headhunter with three builders, one stopped mid-run', functio
     if (work) await removeTempRoot(work);
   });
 
-  it('publishes every SRPM exactly once', async () => {
-    expect(report.builds.map((b) => b.state)).to.deep.equal(PACKAGES.map(() => 'published'));
-    for (const b of report.builds) expect(b.attempts.filter((a) => a.result === 'succeeded'), b.srpm).to.have.length(1);
+  it('publishes every SRPM that builds exactly once', async () => {
+    const good = report.builds.filter((b) => !b.srpm.startsWith('rotten'));
+    expect(good.map((b) => b.state)).to.deep.equal(PACKAGES.map(() => 'published'));
+    for (const b of good) expect(b.attempts.filter((a) => a.result === 'succeeded'), b.srpm).to.have.length(1);
     const repo = path.join(fleet.minions.find((m) => m.name === REPOHOST)!.root, 'var/lib/func/repos/fruit');
     expect((await fs.readdir(repo)).filter((n) => n.endsWith('.rpm')).sort()).to.deep.equal(PACKAGES.map((p) => `${p}-1.0-1.noarch.rpm`));
     expect(report.builds.flatMap((b) => b.packages).sort()).to.deep.equal(PACKAGES.map((p) => `${p}-1.0-1.noarch.rpm`));
+  });
+
+  it('does not retry or publish a build that failed on its own', () => {
+    const rotten = report.builds.find((b) => b.srpm.startsWith('rotten'))!;
+    expect(rotten.state).to.equal('failed');
+    expect(rotten.attempts.map((a) => a.result)).to.deep.equal(['failed']);
+    expect(rotten.packages).to.deep.equal([]);
+    expect(printed.some((l) => l.includes('rotten: syntax error'))).to.equal(true);
   });
 
   it('retried the build the stopped builder had, once, on another builder, and sent it nothing more', () => {
@@ -97,6 +107,6 @@ describe('examples/headhunter with three builders, one stopped mid-run', functio
     for (const p of PACKAGES) expect(html).to.contain(`<td>${p}</td>`);
     expect(await dnfRepoquery(path.join(work, 'dnf'), [path.join(reposRoot, 'fruit.repo')])).to.deep.equal(PACKAGES.map((p) => `${p}-1.0-1.noarch`));
     expect(report.table).to.match(/^SRPM\s+RESULT\s+BUILDER\s+ATTEMPTS/);
-    expect(report.table).to.contain('6/6 published');
+    expect(report.table).to.contain('6/7 published');
   });
 });
