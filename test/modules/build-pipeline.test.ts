@@ -215,13 +215,14 @@ describe('build pipeline through the func CLI (real funcd, rpmbuild, createrepo_
     if (work) await removeTempRoot(work);
   });
 
-  it('copyfile → call --async mock build (log printed live) → getfile → copyfile → call createrepo add → call webpage update; dnf lists the package', async () => {
+  it('copyfile → call mock build (async by default, log printed live) → getfile → copyfile → call createrepo add → call webpage update; dnf lists the package', async () => {
     const gate = path.join(work, 'gate');
     const srpm = await makeSrpm(work, { name: 'clitiny', version: '3.1', build: `echo "compiling clitiny"\nwhile [ ! -e ${gate} ]; do sleep 0.1; done` });
     const remoteSrpm = path.join(rootOf(BUILDER), 'var/lib/func/srpms', path.basename(srpm));
     await func(BUILDER, 'copyfile', '-f', srpm, '--remotepath', remoteSrpm);
     // the build waits for the gate file: its log line must reach the terminal while it runs, before any result
-    const proc = spawnBin('func', [BUILDER, 'call', '--async', '--json', 'mock', 'build', remoteSrpm], { env: fleet.env });
+    // mock.build is in the default force_async list: the CLI runs it as a job and prints its log as it polls
+    const proc = spawnBin('func', [BUILDER, 'call', '--json', 'mock', 'build', remoteSrpm], { env: fleet.env });
     await waitForOutput(proc, /compiling clitiny/, 60000);
     expect(proc.output().stdout).to.equal('');
     await fs.writeFile(gate, '');
