@@ -1,8 +1,6 @@
-// Minion call throughput: test.ping calls/s against one funcd process, kept-alive and with a new TLS connection per
-// call (sequential and 8 in flight), beside Python's SimpleXMLRPCServer + ThreadingMixIn over the same mutual TLS
-// (bench/py/ping_server.py) and a bare Node https server answering a constant reply (bench/bare-https-server.ts,
-// the ceiling of our stack), in alternating rounds driven by one load process (bench/ping-load.ts) for all three;
-// plus each side's CPU time per call and funcd's RSS.
+// Minion call throughput: test.ping calls/s against one funcd, kept-alive and a new TLS connection per call (1 and 8
+// in flight), beside Python's SimpleXMLRPCServer (bench/py/ping_server.py) and a bare Node https ceiling over the same
+// mutual TLS, in alternating rounds from one load process (bench/ping-load.ts); CPU per call and funcd's RSS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,7 +1,8 @@
 // The minion's one CallHandler, in func's dispatch order (func-compat.md §1.3): strip "async.", check the ACL
 // first, write the audit line, then start an async job or dispatch the call. The caller comes only from ctx.peer.
-import { AccessDeniedError, AclError, ConfigError, JobError, FuncError, ProtocolError } from '../common/errors.js';
+import { AccessDeniedError, AclError, ConfigError, JobError, FuncError } from '../common/errors.js';
 import { clip, silentLogger, type Logger } from '../common/log.js';
+import { refuseLongMethodName } from '../common/method-name.js';
 import type { CallHandler, CallScreen, PeerIdentity, WireValue } from '../transport/types.js';
 import type { MinionAcl } from './acl.js';
 import type { AuditLog } from './audit-log.js';
@@ -20,8 +21,6 @@ export interface CallHandlerParts {
 }
 
 const ASYNC_PREFIX = 'async.';
-/** The longest method name accepted (the XML-RPC transport refuses longer ones before reading the params). */
-export const MAX_METHOD_NAME = 256;
 /** IPython's tab-completion probes, answered with every handler name (after the ACL check), as func does. */
 const COMPLETION_PROBES = new Set(['trait_names', '_getAttributeNames']);
 /**
@@ -41,7 +40,7 @@ function splitAsync(full: string): { method: string; isAsync: boolean } {
  * ACL; a denial is logged (caller strings clipped) and thrown as AccessDeniedError naming method, key and ACL dir.
  */
 function checkAccess(parts: CallHandlerParts, log: Logger, full: string, peer: PeerIdentity): string {
-  if (full.length > MAX_METHOD_NAME) throw new ProtocolError(`method name longer than ${MAX_METHOD_NAME} bytes refused`);
+  refuseLongMethodName(full);
   const { method } = splitAsync(full);
   let allowed: boolean;
   try {

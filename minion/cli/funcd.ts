@@ -20,7 +20,7 @@ async function parser(argv: string[]) {
     .option('daemon', { type: 'boolean', default: false, describe: 'detach and run in the background (pid in $FUNC_ROOT/run/funcd.pid)' })
     .option('config', { type: 'string', describe: 'minion.conf to use (default $FUNC_ROOT/etc/func/minion.conf)' })
     .option('list-modules', { type: 'boolean', default: false, describe: 'print the loaded modules (and why others are not) and exit' })
-    .option('info', { type: 'boolean', default: false, describe: 'print config, listen address, TLS files, certificate identity, modules and ACLs, and exit' })
+    .option('info', { type: 'boolean', default: false, describe: 'print config, listen address, transports and their states, TLS files, certificate identity, modules and ACLs, and exit' })
     .option('version', { alias: 'v', type: 'boolean', default: false, describe: 'print the version (of $FUNC_ROOT/etc/func/version) on stderr and exit' })
     .option('pid-file', { type: 'string', hidden: true })
     .option('detached', { type: 'boolean', hidden: true, default: false })

@@ -1,7 +1,6 @@
-// Mocha root hooks (loaded by .mocharc.json) that replace mocha's `exit: true`: after the run, whatever a test
-// left open (socket, server, timer, child process, watcher) fails the run by name instead of keeping it alive, and
-// each top-level suite that ends with more open than it began with is named on stderr. FUNC_TEST_WHY=1 adds the
-// creation stack of every live handle (why-is-node-running).
+// Mocha root hooks (.mocharc.json) replacing mocha's `exit: true`: whatever a test left open (socket, server, timer,
+// child, watcher) fails the run by name, and each top-level suite ending with more open than it began with is named
+// on stderr. FUNC_TEST_WHY=1 adds each live handle's creation stack (why-is-node-running).
 import type net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 

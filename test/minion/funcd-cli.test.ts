@@ -133,10 +133,11 @@ describe('bin/funcd', function () {
     const cm = spawnBin('certmaster', [], { root: ca.root });
     const port = (await waitForOutput(cm, /certmaster listening on http:\/\/127\.0\.0\.1:(\d+)\//, 15000))[1]!;
     const pidOf = async (root: string) => Number((await fs.readFile(path.join(root, 'run/funcd.pid'), 'utf8')).trim());
+    const minionPort = await freePort('127.0.3.74');
     for (const name of ['daemon.example.org', 'quitter.example.org']) {
       const root = await makeTempRoot(`funcd-${name}`);
       roots.push(root);
-      await writeMinionConfs(root, { name, listenAddr: '127.0.3.74', port: 51234, useCertmaster: true, certmasterPort: Number(port) });
+      await writeMinionConfs(root, { name, listenAddr: '127.0.3.74', port: minionPort, useCertmaster: true, certmasterPort: Number(port) });
       const t0 = Date.now();
       const r = await runBin('funcd', ['--daemon'], { root, timeoutMs: 10000 });
       expect(r.code, r.stderr).to.equal(0);
@@ -153,7 +154,7 @@ describe('bin/funcd', function () {
       const store = await openTestStore(ca);
       await eventually(async () => (await store.list()).includes(name), 10000, 'the request to reach certmaster');
       await store.sign([name]); // the command that started the daemon is long gone
-      await eventually(async () => (await pyValue({ host: '127.0.3.74', port: 51234 }, caCreds(ca), 'test.ping').catch(() => 0)) === 1, 15000, 'the daemon to serve');
+      await eventually(async () => (await pyValue({ host: '127.0.3.74', port: minionPort }, caCreds(ca), 'test.ping').catch(() => 0)) === 1, 15000, 'the daemon to serve');
       expect(await pidOf(root)).to.equal(pid);
       process.kill(pid, 'SIGTERM');
       await eventually(async () => !alive(pid), 10000, 'the daemon to exit');

@@ -3,7 +3,8 @@
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { ConnectionError, PayloadTooLargeError, ProtocolError, ServerBusyError } from '../../common/errors.js';
-import { MAX_METHOD_NAME_BYTES } from './codec.js';
+import { MAX_METHOD_NAME_BYTES } from '../../common/method-name.js';
+
 /** The method name must appear within this many bytes of the body's start. */
 const HEAD_SCAN_BYTES = 4096;
 

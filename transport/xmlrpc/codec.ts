@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import type { SaxesTagPlain } from 'saxes';
 import { PayloadTooLargeError, ProtocolError } from '../../common/errors.js';
+import { refuseLongMethodName } from '../../common/method-name.js';
 import type { CallRequest, WireStruct, WireValue } from '../types.js';
 import { decodeScalar, isScalarTag } from './scalars.js';
 
@@ -11,9 +12,6 @@ export { callPieces, encodeCall, encodeResponse, encodeFault, responsePieces, ty
 
 // saxes is CommonJS: loaded with require(), as importing CommonJS through the ESM loader costs a few MB of RSS
 const { SaxesParser } = createRequire(import.meta.url)('saxes') as typeof import('saxes');
-
-/** The longest method name accepted, in bytes (func's are under 64); longer names are refused before anything else. */
-export const MAX_METHOD_NAME_BYTES = 256;
 
 /** Hard limits applied while decoding; breaking one gives PayloadTooLargeError. */
 export interface CodecLimits {
@@ -84,9 +82,7 @@ export function resolveLimits(limits?: Partial<CodecLimits>): CodecLimits {
 export function decodeCall(xml: string | Uint8Array, limits?: Partial<CodecLimits>): CallRequest {
   const root = parseDocument(xml, resolveLimits(limits), 'methodCall');
   if (root.name === undefined) throw new ProtocolError('XML-RPC: <methodCall> has no <methodName>');
-  if (root.name.length > MAX_METHOD_NAME_BYTES || Buffer.byteLength(root.name) > MAX_METHOD_NAME_BYTES) {
-    throw new ProtocolError(`XML-RPC: method name longer than ${MAX_METHOD_NAME_BYTES} bytes refused`);
-  }
+  refuseLongMethodName(root.name, 'XML-RPC: ');
   return { method: root.name, params: root.items ?? [] };
 }
 

@@ -7,7 +7,7 @@ import { AccessDeniedError } from '../../../common/errors.js';
 import { InFlightBudget, methodNameIn } from '../../../transport/xmlrpc/body-reader.js';
 import { decodeCall, decodeResponse, encodeCall } from '../../../transport/xmlrpc/codec.js';
 import { createTlsFixtures, type TlsFixtures } from '../../helpers/tls-fixtures.js';
-import { connectRaw, httpRequest, parseResponse, postRaw, rawTls, startServer, stopAllServers } from './harness.js';
+import { connectRaw, eventually, httpRequest, parseResponse, postRaw, rawTls, startServer, stopAllServers } from './harness.js';
 
 /** Collects what the server sends until it closes the connection (or `ms` pass); when it closed, and the bytes. */
 function watch(socket: net.Socket, ms: number): Promise<{ closedAfterMs: number | null; raw: Buffer }> {
@@ -115,7 +115,7 @@ describe('transport/xmlrpc request bodies', function () {
     const first = await connectRaw(server.address.port);
     const firstOutcome = watch(first, 3000);
     first.write(httpRequest('POST', '/RPC2', { Host: 'x', 'Content-Length': 400_000 }, `${HEAD}test.echo</methodName>`.padEnd(250_000, ' ')));
-    await new Promise((r) => setTimeout(r, 200)); // the first body is now held, unfinished
+    expect(await eventually(() => server.bodyBytesInFlight === 250_000), 'the first body held, unfinished').to.equal(true);
     const second = await connectRaw(server.address.port);
     const secondOutcome = watch(second, 3000);
     second.write(httpRequest('POST', '/RPC2', { Host: 'x', 'Content-Length': 100_000 }, `${HEAD}test.echo</methodName>`.padEnd(100_000, ' ')));
