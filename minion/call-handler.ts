@@ -71,14 +71,15 @@ export function createCallHandler(parts: CallHandlerParts): CallHandler {
     const method = checkAccess(parts, log, request.method, peer);
     if (COMPLETION_PROBES.has(method)) return parts.registry.allHandlerNames();
     parts.audit.record(peer, method, request.params);
-    if (splitAsync(request.method).isAsync) return submitJob(parts, method, request.params, ctx.peer);
+    if (splitAsync(request.method).isAsync) return submitJob(parts, method, request.params, ctx.peer, ctx.onProgress); // job progress pushed where the transport carries it
     return parts.dispatcher.call(method, request.params, ctx); // ctx itself: its signal is made only if a method asks
   };
 }
 
-async function submitJob(parts: CallHandlerParts, method: string, params: WireValue[], peer: Parameters<JobStore['submit']>[2]): Promise<string> {
+async function submitJob(parts: CallHandlerParts, method: string, params: WireValue[], peer: Parameters<JobStore['submit']>[2],
+  follow: Parameters<JobStore['submit']>[3]): Promise<string> {
   try {
-    return await parts.jobs.submit(method, params, peer);
+    return await parts.jobs.submit(method, params, peer, follow);
   } catch (err) {
     if (err instanceof FuncError) throw err;
     throw new JobError(`cannot start job ${clip(method)}: ${(err as Error).message}`, { cause: err });

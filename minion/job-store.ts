@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import { AccessDeniedError, JobError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { JobsView } from './module-api.js';
-import type { PeerIdentity, WireStruct, WireValue } from '../transport/types.js';
+import { JOB_ENDED_STATUS, type PeerIdentity, type ProgressEvent, type WireStruct, type WireValue } from '../transport/types.js';
 import { JobIdClock, isJobId, jobIdTime } from './job-id.js';
 import {
   listRecordIds, pushTail, readRecord, recordFile, removeTempFiles, writeRecord, type JobFailure, type JobRecord,
@@ -37,7 +37,11 @@ export interface JobStoreOptions {
   log?: Logger;
 }
 
-interface LiveJob { record: JobRecord; proc?: RunningJob; methodLog: MethodLog; writeTimer?: NodeJS.Timeout; writing: Promise<void> }
+interface LiveJob {
+  record: JobRecord; proc?: RunningJob; methodLog: MethodLog; writeTimer?: NodeJS.Timeout; writing: Promise<void>;
+  /** who follows the job live (the submitting call's progress channel, on transports that push) */
+  follow?: (event: ProgressEvent) => void;
+}
 
 const WRITE_DELAY_MS = 200;
 
@@ -75,8 +79,11 @@ export class JobStore implements JobsView {
     this.purgeTimer.unref();
   }
 
-  /** Starts `method` as a job for `peer`; resolves with the job id once its record is on disk. */
-  async submit(method: string, params: WireValue[], peer: PeerIdentity): Promise<string> {
+  /**
+   * Starts `method` as a job for `peer`; resolves with the job id once its record is on disk. `follow`, when given,
+   * hears the job's progress and log lines as they come and, last, `{status: JOB_ENDED_STATUS}`.
+   */
+  async submit(method: string, params: WireValue[], peer: PeerIdentity, follow?: (event: ProgressEvent) => void): Promise<string> {
     const launcher = this.opts.launcher;
     if (!launcher) throw new JobError('this job store cannot start jobs');
     const running = [...this.live.values()].filter((j) => j.record.state === 'running').length;
@@ -87,7 +94,7 @@ export class JobStore implements JobsView {
       id, method, state: 'running', started: jobIdTime(id), boot: this.bootId, caller: peer.key,
       progress: { current: 0, total: 0 }, log: [], stderr: [],
     };
-    const job: LiveJob = { record, methodLog: new MethodLog(this.opts.methodLogDir, id), writing: Promise.resolve() };
+    const job: LiveJob = { record, methodLog: new MethodLog(this.opts.methodLogDir, id), writing: Promise.resolve(), ...(follow ? { follow } : {}) };
     try {
       await writeRecord(this.opts.dir, record);
     } catch (err) {
@@ -111,11 +118,11 @@ export class JobStore implements JobsView {
   private eventsFor(job: LiveJob): JobEvents {
     const r = job.record;
     return {
-      onProgress: (current, total) => { r.progress = { current, total }; this.scheduleWrite(job); },
-      onLog: (line) => { pushTail(r.log, line); job.methodLog.line(line); this.scheduleWrite(job); },
+      onProgress: (current, total) => { r.progress = { current, total }; this.scheduleWrite(job); tell(job, { current, total }); },
+      onLog: (line) => { pushTail(r.log, line); job.methodLog.line(line); this.scheduleWrite(job); tell(job, { message: line }); },
       onStderr: (line) => { pushTail(r.stderr, line); this.scheduleWrite(job); },
-      onResult: (value) => { if (r.state === 'running') { r.result = value; this.end(r, 'finished'); void this.write(job); } },
-      onError: (failure) => { if (r.state === 'running') { this.end(r, 'failed', failure); void this.write(job); } },
+      onResult: (value) => { if (r.state === 'running') { r.result = value; this.end(r, 'finished'); void this.write(job); tellEnd(job); } },
+      onError: (failure) => { if (r.state === 'running') { this.end(r, 'failed', failure); void this.write(job); tellEnd(job); } },
       onRelaunch: (pid, why) => {
         r.pid = pid;
         job.methodLog.line(`funcd: ${why}`);
@@ -130,6 +137,7 @@ export class JobStore implements JobsView {
     if (job.record.state === 'running') {
       this.end(job.record, 'failed', { type: JOB_FAILURE_TYPE, message: `job runner ended without a result (${how})`, trace: job.record.stderr.join('\n') });
     }
+    tellEnd(job);
     job.methodLog.close();
     void this.write(job).finally(() => { if (this.live.get(job.record.id) === job) this.live.delete(job.record.id); });
   }
@@ -219,6 +227,7 @@ export class JobStore implements JobsView {
     this.end(job.record, 'cancelled', { type: JOB_FAILURE_TYPE, message: 'job cancelled', trace: '' });
     job.proc?.kill();
     await this.write(job);
+    tellEnd(job);
     return true;
   }
 
@@ -247,6 +256,17 @@ export class JobStore implements JobsView {
     }
     await Promise.all([...this.live.values()].map((j) => j.writing));
   }
+}
+
+/** Passes an event to the job's follower; a failing follower never disturbs the job. */
+function tell(job: LiveJob, event: ProgressEvent): void {
+  try { job.follow?.(event); } catch { /* the follower's transport reports its own trouble */ }
+}
+
+/** Tells the follower the job ended (once), then forgets it. */
+function tellEnd(job: LiveJob): void {
+  tell(job, { status: JOB_ENDED_STATUS });
+  delete job.follow;
 }
 
 function summary(r: JobRecord): WireStruct {

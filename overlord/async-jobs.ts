@@ -1,6 +1,6 @@
 // Overlord async jobs (func-compat.md §3.3): submit `async.<module>.<method>` to every host and record each
 // minion job id; later, from any process, poll each unfinished host with jobs.job_status and merge the results.
-import type { HostProgressEvent, TransportClient, WireValue } from '../transport/types.js';
+import { JOB_ENDED_STATUS, type HostProgressEvent, type TransportClient, type WireValue } from '../transport/types.js';
 import { failureFromList, isRemoteErrorList } from '../common/remote-failure.js';
 import { fanoutAll } from './fanout.js';
 import {
@@ -139,6 +139,8 @@ export interface PollOptions {
 
 /** func's utils.async_poll: polls until FINISHED (or LOST), reporting newly finished hosts; returns the last status. */
 export async function pollJob(ctx: JobContext, id: string, options: PollOptions = {}): Promise<JobStatus> {
+  const client = await ctx.client();
+  if (client.followJobs) return followJob(ctx, client as Required<Pick<TransportClient, 'followJobs'>>, id, options);
   const seen = new Set<string>();
   const interval = options.intervalMs ?? 500;
   const watch = options.onProgress ? new JobProgressWatch(ctx, id) : null;
@@ -156,5 +158,48 @@ export async function pollJob(ctx: JobContext, id: string, options: PollOptions 
     await options.onTick?.(status);
     if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.LOST_IN_SPACE || options.signal?.aborted) return status;
     await new Promise((r) => setTimeout(r, Math.min(interval, 100 * 2 ** round)));
+  }
+}
+
+/** Without a push, a job is still checked this often (a minion that restarted cannot push its job's end). */
+const PUSHED_FALLBACK_MS = 5000;
+
+/**
+ * pollJob for transports that push job events (AMQP): progress and log lines arrive as the minions send them, and
+ * jobs.job_status is asked when a host reports its job ended (or every few seconds as a fallback), not polled.
+ */
+async function followJob(ctx: JobContext, client: Required<Pick<TransportClient, 'followJobs'>>, id: string, options: PollOptions): Promise<JobStatus> {
+  const seen = new Set<string>();
+  let pending = pendingIds(ctx.store.load(id)?.hosts ?? {});
+  let wake: (() => void) | null = null;
+  let ended = false;
+  const stop = client.followJobs((host, minionJobId, event) => {
+    if (pending.get(host) !== minionJobId) return;
+    if (event.status === JOB_ENDED_STATUS) { ended = true; wake?.(); return; }
+    options.onProgress?.([{ kind: 'progress', host, progress: event }]);
+  });
+  try {
+    for (;;) {
+      ended = false;
+      const status = await jobStatus(ctx, id);
+      if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.PARTIAL) {
+        const fresh = [...status[1]].filter(([h]) => !seen.has(h)).map(([host, outcome]) => ({ host, outcome }));
+        fresh.forEach((r) => seen.add(r.host));
+        if (fresh.length > 0) options.onResults?.(fresh);
+      }
+      await options.onTick?.(status);
+      if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.LOST_IN_SPACE || options.signal?.aborted) return status;
+      pending = pendingIds(ctx.store.load(id)?.hosts ?? {});
+      if (!ended) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, PUSHED_FALLBACK_MS);
+          wake = () => { clearTimeout(timer); resolve(); };
+          options.signal?.addEventListener('abort', wake, { once: true });
+        });
+      }
+      wake = null;
+    }
+  } finally {
+    stop();
   }
 }

@@ -20,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-for b in certmaster-wait minion-calls fanout hostile-flood; do
+for b in certmaster-wait minion-calls fanout hostile-flood amqp amqp-cluster; do
   if [ -f "dist/bench/$b.js" ]; then
     echo "== bench/$b"
     node "dist/bench/$b.js" "$@"

@@ -40,6 +40,12 @@ export interface ProgressEvent {
   message?: string;
 }
 
+/**
+ * The status of the last progress event a minion pushes for an async job it runs for a call that carries progress
+ * (AMQP): the job ended, its result can be fetched with jobs.job_status.
+ */
+export const JOB_ENDED_STATUS = 'job ended';
+
 // ---------------------------------------------------------------------------------------------- server side
 
 /** What a transport server hands the minion for every request. */
@@ -167,6 +173,12 @@ export interface TransportClient {
    * outcomeFromError()); never throws for one host's failure. Fan-out uses it when present.
    */
   callMany?(hosts: readonly string[], request: CallRequest, options?: ManyCallOptions): AsyncIterable<HostEvent>;
+  /**
+   * Optional: live events of the async jobs this client started (transports that push them, AMQP): progress and
+   * log lines of minion job `minionJobId` on `host`, ending with `{status: JOB_ENDED_STATUS}`. Returns a function
+   * that unsubscribes. Without it, the overlord polls jobs.get_progress / jobs.tail_output / jobs.job_status.
+   */
+  followJobs?(listener: (host: string, minionJobId: string, event: ProgressEvent) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The commands in bin/. */
-export type BinName = 'func' | 'funcd' | 'certmaster' | 'certmaster-ca' | 'certmaster-request' | 'func-transmit';
+export type BinName = 'func' | 'funcd' | 'certmaster' | 'certmaster-ca' | 'certmaster-request' | 'func-transmit' | 'func-amqp-setup';
 
 /** How to run a bin/ command. */
 export interface BinOptions {

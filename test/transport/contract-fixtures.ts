@@ -2,6 +2,7 @@
 // that make it serve in a test, the host name to call, and what its wire can carry. A new transport adds one entry.
 import net from 'node:net';
 import type { MinionHandle } from '../../minion/daemon.js';
+import { removePrefix, TEST_AMQP_URL, uniquePrefix } from '../helpers/broker.js';
 
 /** One transport's part of the contract suite. */
 export interface ContractFixture {
@@ -22,6 +23,8 @@ export interface ContractFixture {
   };
   /** a synchronous call's progress reaches CallOptions.onProgress (false: progress comes by polling async jobs) */
   readonly syncProgress: boolean;
+  /** removes what the transport left outside the test's temp dirs (e.g. broker queues), after the suite */
+  cleanup?(minion: MinionHandle): Promise<void>;
 }
 
 function freePort(host: string): Promise<number> {
@@ -44,5 +47,17 @@ const xmlrpc: ContractFixture = {
   syncProgress: false,
 };
 
+/** AMQP: the test broker under a name prefix of this run; a host without a queue is unreachable (mandatory publish). */
+const amqpPrefix = uniquePrefix('c');
+const amqp: ContractFixture = {
+  minionSettings: async () => ({ amqp_url: TEST_AMQP_URL, amqp_prefix: amqpPrefix }),
+  overlordSettings: () => ({ amqp_url: TEST_AMQP_URL, amqp_prefix: amqpPrefix }),
+  target: (minion) => minion.name,
+  unreachableTarget: async () => 'nobody.invalid',
+  wire: { bigIntResults: true, nonFinite: true },
+  syncProgress: true,
+  cleanup: (minion) => removePrefix(amqpPrefix, [`${amqpPrefix}.minion.${minion.name}`]),
+};
+
 /** Registered transport name → fixture. The suite fails for a registered transport missing here. */
-export const contractFixtures: Readonly<Record<string, ContractFixture>> = { xmlrpc };
+export const contractFixtures: Readonly<Record<string, ContractFixture>> = { xmlrpc, amqp };

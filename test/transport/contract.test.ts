@@ -66,6 +66,7 @@ describe('transport contract', () => {
         await client?.close();
         await stranger?.close();
         await minion?.stop();
+        if (minion) await fixture.cleanup?.(minion);
         await Promise.all([m?.root, ca?.root, scratch].filter(Boolean).map((d) => removeTempRoot(d!)));
       });
 

@@ -1,0 +1,55 @@
+// Hosts minions for bench/amqp in one process: `minions` mode runs startMinion for each {name, root} with the
+// given transports (AMQP under a prefix, XML-RPC on port 51234); `raw` mode is a bare amqplib RPC server (the
+// ceiling). Prints "ready N"; on a "cpu" line on stdin prints {"user","system"} µs used so far; stops on SIGTERM.
+import fs from 'node:fs';
+import readline from 'node:readline';
+import amqp from 'amqplib';
+import { silentLogger } from '../common/log.js';
+import { startMinion, type MinionHandle } from '../minion/daemon.js';
+import { BENCH_PORT } from './fanout-fleet.js';
+
+interface HostArgs { mode: 'minions' | 'raw'; list?: string; prefix: string; url: string; transports?: string; queue?: string; queueType?: string; port?: string }
+
+async function startMinions(a: HostArgs): Promise<() => Promise<unknown>> {
+  const list = JSON.parse(fs.readFileSync(a.list!, 'utf8')) as Array<{ name: string; root: string }>;
+  const handles: MinionHandle[] = [];
+  for (const m of list) {
+    handles.push(await startMinion({
+      root: m.root, name: m.name, log: silentLogger, crlPollMs: 600000,
+      settings: {
+        transports: a.transports ?? 'amqp', listen_addr: m.name, listen_port: a.port ?? String(BENCH_PORT),
+        amqp_prefix: a.prefix, amqp_url: a.url, amqp_journal: '', amqp_queue_type: a.queueType ?? 'classic',
+      },
+    }));
+  }
+  return () => Promise.allSettled(handles.map((h) => h.stop()));
+}
+
+/** The ceiling: consume a queue, answer each message to its reply_to with the same body; no signing, no dispatch. */
+async function startRaw(a: HostArgs): Promise<() => Promise<unknown>> {
+  const conn = await amqp.connect(a.url, { noDelay: true });
+  const ch = await conn.createChannel();
+  await ch.assertQueue(a.queue!, { durable: false, autoDelete: true });
+  await ch.prefetch(256);
+  await ch.consume(a.queue!, (m) => {
+    if (!m) return;
+    ch.sendToQueue(m.properties.replyTo as string, m.content, { correlationId: m.properties.correlationId as string });
+    ch.ack(m);
+  });
+  return () => conn.close();
+}
+
+async function main(): Promise<void> {
+  const a = JSON.parse(process.argv[2]!) as HostArgs;
+  const stop = a.mode === 'raw' ? await startRaw(a) : await startMinions(a);
+  const rl = readline.createInterface({ input: process.stdin });
+  rl.on('line', (line) => { if (line.trim() === 'cpu') process.stdout.write(`${JSON.stringify(process.cpuUsage())}\n`); });
+  const end = (): void => { void stop().then(() => process.exit(0)); };
+  process.once('SIGTERM', end);
+  process.stdout.write('ready\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`amqp-host: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

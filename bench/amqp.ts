@@ -1,0 +1,240 @@
+// AMQP benchmark (bounded, ~3 min): test.ping round trips/s over our AMQP transport (signed, journaled, dispatched)
+// with 1 and 64 calls in flight beside a raw amqplib RPC loop on the same broker (the ceiling), CPU per call on
+// each side; then cold broadcast fan-out to 100 and 1,000 loopback minions (250 per process) beside cold XML-RPC
+// fan-out and bare TLS handshakes to the same minions, all in one run. Writes bench/results/amqp.json.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import { readOverlordConf } from '../common/config-files.js';
+import { silentLogger } from '../common/log.js';
+import { loadCredentials } from '../overlord/credentials.js';
+import { Overlord } from '../overlord/overlord.js';
+import { amqpTransport } from '../transport/amqp/index.js';
+import { CACHE_DIR, prepareFleet, writeSizeGroups, type BenchFleet } from './fanout-fleet.js';
+import { timeTlsFloor } from './fanout-tls-floor.js';
+import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
+
+/** the broker: FUNC_BENCH_AMQP_URL, else a node of the benchmark's own on port 5682 (see private-broker.ts) */
+let URL_ = process.env.FUNC_BENCH_AMQP_URL ?? '';
+const DURATION_MS = 3000;
+const IN_FLIGHT = [1, 64] as const;
+const SIZES = [100, 1000] as const;
+const PER_PROCESS = 250;
+/** the XML-RPC port of this benchmark's minions (not bench/fanout's 51234, so the two can run at once) */
+const XMLRPC_PORT = 51334;
+const REPS = 3;
+const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const log = (s: string): void => { process.stderr.write(`${s}\n`); };
+
+interface Host { child: ChildProcess; cpu(): Promise<number>; stop(): Promise<void> }
+
+/** Starts bench/amqp-host.js with `args`; cpu() gives its user+system CPU in µs so far. */
+async function startHost(args: Record<string, string>): Promise<Host> {
+  const child = spawn(process.execPath, [path.join(top, 'dist/bench/amqp-host.js'), JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout! });
+  const waiting: Array<(line: string) => void> = [];
+  lines.on('line', (l) => waiting.shift()?.(l));
+  const next = (): Promise<string> => new Promise((resolve, reject) => {
+    waiting.push(resolve);
+    child.once('exit', (code) => reject(new Error(`amqp-host exited (${code})`)));
+  });
+  const ready = await next();
+  if (ready !== 'ready') throw new Error(`amqp-host said ${ready}`);
+  return {
+    child,
+    async cpu() { child.stdin!.write('cpu\n'); const u = JSON.parse(await next()) as { user: number; system: number }; return u.user + u.system; },
+    async stop() { child.kill('SIGTERM'); await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r))); },
+  };
+}
+
+interface Rate { caller: string; inFlight: number; calls: number; seconds: number; perSecond: number; clientCpuUsPerCall: number; serverCpuUsPerCall: number }
+
+/** Runs `call` from `inFlight` loops for DURATION_MS (after a 500 ms warm-up) and measures rate and CPU. */
+async function measureRate(caller: string, inFlight: number, host: Host, call: () => Promise<unknown>): Promise<Rate> {
+  const loop = async (until: number, counter: { n: number }): Promise<void> => { while (Date.now() < until) { await call(); counter.n++; } };
+  await Promise.all(Array.from({ length: inFlight }, () => loop(Date.now() + 500, { n: 0 })));
+  const counter = { n: 0 };
+  const [c0, s0, t0] = [process.cpuUsage(), await host.cpu(), performance.now()];
+  await Promise.all(Array.from({ length: inFlight }, () => loop(Date.now() + DURATION_MS, counter)));
+  const seconds = (performance.now() - t0) / 1000;
+  const c1 = process.cpuUsage(c0);
+  const s1 = await host.cpu();
+  const r: Rate = {
+    caller, inFlight, calls: counter.n, seconds, perSecond: counter.n / seconds,
+    clientCpuUsPerCall: (c1.user + c1.system) / counter.n, serverCpuUsPerCall: (s1 - s0) / counter.n,
+  };
+  log(`  ${caller.padEnd(28)} ${String(inFlight).padStart(2)} in flight: ${r.perSecond.toFixed(0).padStart(6)} calls/s; CPU per call: caller ${r.clientCpuUsPerCall.toFixed(0)} µs, server ${r.serverCpuUsPerCall.toFixed(0)} µs`);
+  return r;
+}
+
+/** The raw amqplib RPC ceiling: a bare server process and a bare client (reply queue, correlation ids). */
+async function rawRates(): Promise<Rate[]> {
+  const queue = `bench-raw-${randomBytes(4).toString('hex')}`;
+  const host = await startHost({ mode: 'raw', queue, url: URL_, prefix: '' });
+  const conn = await amqp.connect(URL_, { noDelay: true });
+  try {
+    const ch = await conn.createChannel();
+    const { queue: replyQueue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+    const waiting = new Map<string, () => void>();
+    await ch.consume(replyQueue, (m) => { if (m) waiting.get(m.properties.correlationId as string)?.(); }, { noAck: true });
+    let seq = 0;
+    const call = (): Promise<void> => new Promise((resolve) => {
+      const id = String(++seq);
+      waiting.set(id, () => { waiting.delete(id); resolve(); });
+      ch.sendToQueue(queue, Buffer.from('{"method":"test.ping","params":[]}'), { correlationId: id, replyTo: replyQueue });
+    });
+    const out: Rate[] = [];
+    for (const k of IN_FLIGHT) out.push(await measureRate('raw amqplib RPC', k, host, call));
+    return out;
+  } finally {
+    await conn.close();
+    await host.stop();
+  }
+}
+
+/** Our transport: one minion in its own process, the AMQP client of the overlord here. */
+async function ourRates(fleet: BenchFleet): Promise<Rate[]> {
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  const m = fleet.minions[0]!;
+  const list = path.join(CACHE_DIR, 'amqp-rate-host.json');
+  await fs.writeFile(list, JSON.stringify([m]));
+  const host = await startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'amqp' });
+  const client = amqpTransport.createClient({
+    options: { amqp_url: [URL_], amqp_prefix: prefix, amqp_queue_type: 'classic', amqp_auth: 'plain', amqp_max_body_bytes: 16 << 20, amqp_request_ttl: 3600 },
+    tls: await loadCredentials(fleet.caRoot, readOverlordConf(fleet.caRoot)), verifyHostName: true, log: silentLogger,
+  });
+  try {
+    const call = () => client.call(m.name, { method: 'test.ping', params: [] }, { timeout: 10_000 });
+    const out: Rate[] = [];
+    for (const k of IN_FLIGHT) out.push(await measureRate('func over AMQP (signed)', k, host, call));
+    return out;
+  } finally {
+    await client.close();
+    await host.stop();
+    await deleteQueues([`${prefix}.minion.${m.name}`, `${prefix}.dead`]);
+  }
+}
+
+async function deleteQueues(queues: string[]): Promise<void> {
+  const conn = await amqp.connect(URL_, { noDelay: true });
+  const ch = await conn.createChannel();
+  for (const q of queues) await ch.deleteQueue(q).catch(() => {});
+  await conn.close().catch(() => {});
+}
+
+interface FanoutTime { caller: string; n: number; seconds: number[]; median: number; ok: number; callerCpuUsPerHost?: number; minionCpuUsPerHost?: number }
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function timeCold(fleet: BenchFleet, n: number, transport: 'amqp' | 'xmlrpc', prefix: string): Promise<[number, number]> {
+  const started = performance.now();
+  const o = new Overlord(`@n${n}`, { root: fleet.caRoot, timeout: 60, transport, settings: { amqp_prefix: prefix, amqp_url: URL_, listen_port: String(XMLRPC_PORT) } });
+  const results = await o.call('test', 'ping');
+  const seconds = (performance.now() - started) / 1000;
+  await o.close();
+  return [seconds, [...results.values()].filter((r) => r.status === 'ok' && r.value === 1).length];
+}
+
+/** Times REPS cold fan-outs; with `hosts`, also the CPU each side spent per answering host. */
+async function measureFanout(caller: string, n: number, timer: () => Promise<[number, number]>, hosts: Host[] = []): Promise<FanoutTime> {
+  const seconds: number[] = [];
+  let ok = 0;
+  const cpu0 = process.cpuUsage();
+  const minions0 = await Promise.all(hosts.map((h) => h.cpu()));
+  for (let i = 0; i < REPS; i++) { const [s, good] = await timer(); seconds.push(s); ok = good; }
+  const t: FanoutTime = { caller, n, seconds, median: median(seconds), ok };
+  let cpuNote = '';
+  if (hosts.length > 0) {
+    const c = process.cpuUsage(cpu0);
+    const minions1 = await Promise.all(hosts.map((h) => h.cpu()));
+    t.callerCpuUsPerHost = (c.user + c.system) / (REPS * n);
+    t.minionCpuUsPerHost = minions1.reduce((a, x, i) => a + x - minions0[i]!, 0) / (REPS * n);
+    cpuNote = `; CPU per host: caller ${t.callerCpuUsPerHost.toFixed(0)} µs, minions ${t.minionCpuUsPerHost.toFixed(0)} µs`;
+  }
+  log(`  ${caller.padEnd(28)} N=${String(n).padStart(4)}: median ${t.median.toFixed(3)} s (${ok}/${n} ok; runs ${seconds.map((x) => x.toFixed(3)).join(', ')})${cpuNote}`);
+  return t;
+}
+
+async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  await writeSizeGroups(fleet, SIZES);
+  log(`starting ${fleet.minions.length} minions (XML-RPC and AMQP) in ${fleet.minions.length / PER_PROCESS} processes`);
+  const hosts: Host[] = [];
+  try {
+    const lists: string[] = [];
+    for (let i = 0; i < fleet.minions.length; i += PER_PROCESS) {
+      const list = path.join(CACHE_DIR, `amqp-host-${i / PER_PROCESS}.json`);
+      await fs.writeFile(list, JSON.stringify(fleet.minions.slice(i, i + PER_PROCESS)));
+      lists.push(list);
+    }
+    const started = await Promise.allSettled(lists.map((list) => startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'xmlrpc, amqp', port: String(XMLRPC_PORT) })));
+    for (const s of started) if (s.status === 'fulfilled') hosts.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    log(`  minions ready`);
+    await timeCold(fleet, 1000, 'amqp', prefix); // warm the minions' code paths once, for both transports alike
+    await timeCold(fleet, 1000, 'xmlrpc', prefix);
+    const out: FanoutTime[] = [];
+    for (const n of SIZES) {
+      out.push(await measureFanout('tls handshakes only', n, () => timeTlsFloor(fleet.caRoot, fleet.minions.slice(0, n).map((m) => m.name), XMLRPC_PORT)));
+      out.push(await measureFanout('xml-rpc cold (api)', n, () => timeCold(fleet, n, 'xmlrpc', prefix), hosts));
+      out.push(await measureFanout('amqp broadcast cold (api)', n, () => timeCold(fleet, n, 'amqp', prefix), hosts));
+    }
+    return out;
+  } finally {
+    await Promise.all(hosts.map((h) => h.stop()));
+    await deleteQueues([...fleet.minions.map((m) => `${prefix}.minion.${m.name}`), `${prefix}.dead`]);
+  }
+}
+
+async function main(): Promise<void> {
+  const fleet = await prepareFleet(1000, log);
+  let broker: PrivateBroker | null = null;
+  if (!URL_) {
+    log('starting a RabbitMQ node of our own on 127.0.0.1:5682');
+    broker = await startPrivateBroker('func-bench-amqp', 5682);
+    URL_ = broker.url;
+  }
+  try {
+    await runAll(fleet);
+  } finally {
+    await broker?.stop();
+  }
+}
+
+async function runAll(fleet: BenchFleet): Promise<void> {
+  log('test.ping round trips');
+  const rates = [...await rawRates(), ...await ourRates(fleet)];
+  const ratio = (k: number): number => rates.find((r) => r.caller.startsWith('func') && r.inFlight === k)!.perSecond
+    / rates.find((r) => r.caller.startsWith('raw') && r.inFlight === k)!.perSecond;
+  for (const k of IN_FLIGHT) log(`  ${k} in flight: ours / raw amqplib = ${(ratio(k) * 100).toFixed(0)} % (goal >= 80 %)`);
+  log('cold fan-out of test.ping');
+  const fan = await fanouts(fleet);
+  const at = (c: string, n: number): number => fan.find((f) => f.caller === c && f.n === n)!.median;
+  for (const n of SIZES) {
+    log(`  N=${n}: xml-rpc / amqp broadcast = ${(at('xml-rpc cold (api)', n) / at('amqp broadcast cold (api)', n)).toFixed(2)}x; amqp / bare TLS handshakes = ${(at('amqp broadcast cold (api)', n) / at('tls handshakes only', n)).toFixed(2)}x`);
+  }
+  const doc = {
+    when: new Date().toISOString(), cpus: os.cpus().length, node: process.version, loadavgAfter: os.loadavg(),
+    goals: {
+      ratio1: ratio(1), ratio64: ratio(64), amqp1000: at('amqp broadcast cold (api)', 1000),
+      amqp1000Under1s: at('amqp broadcast cold (api)', 1000) < 1,
+      xmlrpcOverAmqp1000: at('xml-rpc cold (api)', 1000) / at('amqp broadcast cold (api)', 1000),
+    },
+    rates, fanout: fan,
+  };
+  const dir = path.join(top, 'bench/results');
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'amqp.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  log(`wrote ${path.join(dir, 'amqp.json')}`);
+}
+
+main().catch((err: unknown) => {
+  log(`amqp benchmark failed: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exitCode = 1;
+});

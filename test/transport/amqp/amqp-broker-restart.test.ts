@@ -1,0 +1,52 @@
+// The broker itself restarted while a call runs (`rabbitmqctl stop_app` / `start_app`, a few seconds): both ends
+// reconnect and re-consume by themselves, the request runs exactly once and its answer arrives before the deadline.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Overlord } from '../../../overlord/overlord.js';
+import type { HostEvent } from '../../../transport/types.js';
+import { stopAll } from '../../helpers/processes.js';
+import { startAmqpFleet, type AmqpFleet } from './amqp-fleet.js';
+
+const run = promisify(execFile);
+const HOST = '127.0.1.41';
+
+describe('transport/amqp broker restart mid-call', function () {
+  this.timeout(90_000);
+  let fleet: AmqpFleet;
+  before(async () => { fleet = await startAmqpFleet([HOST]); });
+  after(async () => {
+    await run('rabbitmqctl', ['-q', 'start_app']).catch(() => {}); // never leave the broker stopped
+    await fleet?.close();
+    await stopAll();
+  });
+
+  it('delivers the one answer of a call that was running while the broker restarted', async () => {
+    const o = new Overlord(HOST, { root: fleet.root, timeout: 60 });
+    const events: HostEvent[] = [];
+    let restart: Promise<unknown> | null = null;
+    let stoppedAt = Infinity;
+    let answeredAt = 0;
+    try {
+      for await (const e of o.stream('test', 'progress', 20, 500)) {
+        events.push(e);
+        if (e.kind === 'result') answeredAt = Date.now();
+        if (e.kind === 'progress' && restart === null) {
+          restart = run('rabbitmqctl', ['-q', 'stop_app']).then(() => { stoppedAt = Date.now(); return run('rabbitmqctl', ['-q', 'start_app']); });
+        }
+      }
+      await restart;
+    } finally { await o.close(); }
+    expect(stoppedAt, 'the broker stopped while the call ran').to.be.below(answeredAt);
+    const result = events.find((e) => e.kind === 'result');
+    expect(result?.kind === 'result' && result.outcome).to.deep.equal({ status: 'ok', value: 20 });
+    const audit = await fs.readFile(path.join(fleet.minions[0]!.root, 'var/log/func/audit.log'), 'utf8');
+    expect(audit.split('\n').filter((l) => l.includes('test.progress'))).to.have.length(1);
+    const o2 = new Overlord(HOST, { root: fleet.root, timeout: 20 });
+    try {
+      expect((await o2.call('test', 'ping')).get(HOST)).to.deep.equal({ status: 'ok', value: 1 });
+    } finally { await o2.close(); }
+  });
+});

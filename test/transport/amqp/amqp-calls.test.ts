@@ -1,0 +1,83 @@
+// func over AMQP end to end: real funcd processes and the Overlord API through the real broker — values, errors
+// with func's outcomes, broadcast with a silent host reported as a timeout, live progress, unreachable hosts.
+import { expect } from 'chai';
+import { RemoteError } from '../../../common/errors.js';
+import { silentLogger } from '../../../common/log.js';
+import { loadCredentials } from '../../../overlord/credentials.js';
+import { Overlord } from '../../../overlord/overlord.js';
+import { stopAll } from '../../helpers/processes.js';
+import type { HostEvent } from '../../../transport/types.js';
+import { startAmqpFleet, type AmqpFleet } from './amqp-fleet.js';
+
+const NAMES = ['127.0.1.1', '127.0.1.2', '127.0.1.3'];
+
+describe('transport/amqp calls through the broker', function () {
+  this.timeout(30_000);
+  let fleet: AmqpFleet;
+  const made: Overlord[] = [];
+  const overlord = (spec: string, opts: ConstructorParameters<typeof Overlord>[1] = {}): Overlord => {
+    const o = new Overlord(spec, { root: fleet.root, ...opts });
+    made.push(o);
+    return o;
+  };
+
+  before(async () => { fleet = await startAmqpFleet(NAMES); });
+  afterEach(async () => { await Promise.all(made.splice(0).map((o) => o.close())); });
+  after(async () => { await fleet?.close(); await stopAll(); });
+
+  it('answers test.ping and carries every wire type back unchanged', async () => {
+    const value = { i: 7, big: 2n ** 40n, f: 1.5, s: 'x', b: true, n: null, bytes: new Uint8Array([0, 255]), d: new Date('2026-12-03T07:00:00Z'), l: [1, [2]] };
+    const results = await overlord(NAMES[0]!).call('test', 'echo', value);
+    expect(results.get(NAMES[0]!)).to.deep.equal({ status: 'ok', value });
+    expect((await overlord(NAMES[1]!).call('test', 'ping')).get(NAMES[1]!)).to.deep.equal({ status: 'ok', value: 1 });
+  });
+
+  it('reports a remote exception, an unknown method and bad arguments as func does', async () => {
+    const o = overlord(NAMES[0]!);
+    const boom = (await o.call('test', 'explode')).get(NAMES[0]!)!;
+    expect(boom.status).to.equal('error');
+    if (boom.status !== 'error') return;
+    expect(boom.error).to.be.instanceOf(RemoteError);
+    expect([boom.type, boom.message]).to.deep.equal(['exceptions.Exception', 'khhhhhhaaaaaan!!!!!!']);
+    expect(boom.trace).to.not.equal('');
+    const nosuch = (await o.call('test', 'nosuch')).get(NAMES[0]!)!;
+    expect(nosuch.status === 'error' && nosuch.type).to.equal('func.minion.codes.InvalidMethodException');
+    const bad = (await o.call('test', 'add', 1)).get(NAMES[0]!)!;
+    expect(bad.status === 'error' && bad.type).to.equal('exceptions.TypeError');
+  });
+
+  it('broadcasts one request to every host and reports a stopped one as a timeout at the deadline', async () => {
+    await fleet.stop(NAMES[2]!);
+    try {
+      const started = Date.now();
+      const results = await overlord('127.0.1.*', { timeout: 2 }).call('test', 'add', 2, 3);
+      expect(results.get(NAMES[0]!)).to.deep.equal({ status: 'ok', value: 5 });
+      expect(results.get(NAMES[1]!)).to.deep.equal({ status: 'ok', value: 5 });
+      expect(results.get(NAMES[2]!)?.status).to.equal('timeout');
+      expect(Date.now() - started).to.be.below(4000);
+    } finally {
+      await fleet.start(NAMES[2]!);
+    }
+  });
+
+  it('streams progress events of a long call before its result', async () => {
+    const events: HostEvent[] = [];
+    for await (const e of overlord(NAMES[1]!).stream('test', 'progress', 3, 200)) events.push(e);
+    const kinds = events.map((e) => (e.kind === 'progress' ? `p${e.progress.current}/${e.progress.total}` : `r:${e.outcome.status}`));
+    expect(kinds).to.deep.equal(['p1/3', 'p2/3', 'p3/3', 'r:ok']);
+  });
+
+  it('reports a host that has no queue on the broker as unreachable', async () => {
+    const o = overlord(NAMES[0]!);
+    const client = (await o.transport()).createClient({
+      options: await o.transportSettings() as never, tls: await loadCredentials(fleet.root, o.conf), verifyHostName: true, log: silentLogger,
+    });
+    try {
+      const err = await client.call('nobody.example', { method: 'test.ping', params: [] }, { timeout: 5000 }).then(() => null, (e: Error) => e);
+      expect(err?.name).to.equal('ConnectionError');
+      expect(err?.message).to.match(/has no queue/);
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,0 +1,53 @@
+// transport/amqp/request-journal: ids are recorded before acknowledgement, answers kept, a restart turns running
+// requests into interrupted ones and keeps finished answers; expired ids are forgotten.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeTempRoot, removeTempRoot } from '../../helpers/temp-root.js';
+import { RequestJournal } from '../../../transport/amqp/request-journal.js';
+
+describe('transport/amqp/request-journal', () => {
+  let dir: string;
+  beforeEach(async () => { dir = await makeTempRoot('amqp-journal'); });
+  afterEach(async () => { await removeTempRoot(dir); });
+
+  it('keeps answers across a restart and marks unfinished requests interrupted', () => {
+    const file = path.join(dir, 'j.jsonl');
+    const now = Date.now();
+    const j = RequestJournal.open(file, now);
+    j.begin('a', now + 60_000, 'd1');
+    j.begin('b', now + 60_000, 'd2');
+    j.finish('a', { body: Buffer.from('answer'), headers: { 'x-func-signature': 's' } });
+    j.close();
+    const again = RequestJournal.open(file, now + 1000);
+    expect(again.lookup('a')?.state).to.equal('done');
+    expect(again.lookup('a')?.reply?.body.toString()).to.equal('answer');
+    expect(again.lookup('a')?.reply?.headers).to.deep.equal({ 'x-func-signature': 's' });
+    expect(again.lookup('b')?.state).to.equal('interrupted');
+    expect(again.lookup('b')?.digest).to.equal('d2');
+    again.close();
+  });
+
+  it('forgets expired ids on open and on prune, and ignores a torn last line', () => {
+    const file = path.join(dir, 'j.jsonl');
+    const now = Date.now();
+    const j = RequestJournal.open(file, now);
+    j.begin('old', now + 1000, 'd');
+    j.begin('new', now + 10 * 60_000, 'd');
+    j.close();
+    fs.appendFileSync(file, '{"id":"torn","s":"runn');
+    const later = RequestJournal.open(file, now + 5 * 60_000);
+    expect(later.lookup('old')).to.equal(undefined);
+    expect(later.lookup('new')?.state).to.equal('interrupted');
+    later.prune(now + 20 * 60_000);
+    expect(later.size).to.equal(0);
+    later.close();
+  });
+
+  it('works in memory when no file is given', () => {
+    const j = RequestJournal.open(null);
+    j.begin('x', Date.now() + 1000, 'd');
+    expect(j.lookup('x')?.state).to.equal('running');
+    j.close();
+  });
+});

@@ -1,0 +1,280 @@
+// The overlord side of func over AMQP: signs requests and publishes them with confirms (one message for many
+// hosts: a broadcast), consumes its own reply queue, accepts a reply for host X only when X's certificate signed
+// it, streams progress, reports hosts that do not answer by the deadline as timeouts, and after a broker outage
+// republishes what is still pending (the minions' journals make that exactly-once).
+import { randomBytes } from 'node:crypto';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
+import type { ConfigOf } from '../../common/config.js';
+import { BrokerUnavailableError, ConnectionError, PayloadTooLargeError, TimeoutError, type FuncError } from '../../common/errors.js';
+import { errorFromFailure } from '../../common/remote-failure.js';
+import { ok, outcomeFromError } from '../outcome.js';
+import { JOB_ENDED_STATUS, type CallOptions, type CallRequest, type ClientInit, type HostEvent, type ManyCallOptions, type ProgressEvent, type TransportClient, type WireValue } from '../types.js';
+import { BrokerLink } from './broker-link.js';
+import { declareExchanges, declareReplyQueue } from './declare.js';
+import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
+import { deadLetter, publishOptions } from './message-properties.js';
+import { Topology } from './naming.js';
+import { MessageRejectedError, RejectReasons } from './rejection.js';
+import { checkCommon, type AmqpCommon, type AmqpOverlordSchema } from './settings.js';
+import { MessageSigner, SignatureVerifier } from './signing.js';
+
+export type AmqpOverlordSettings = ConfigOf<typeof AmqpOverlordSchema>;
+
+type Settled = { value: WireValue } | { error: FuncError };
+
+/** Async jobs whose pushed events a client follows at once, and events kept per job for late listeners. */
+const MAX_FOLLOWED_JOBS = 10_000;
+const MAX_KEPT_JOB_EVENTS = 1000;
+const KEEP_ENDED_JOB_EVENTS_MS = 60_000;
+
+/** A request waiting for answers. */
+interface Pending {
+  id: string;
+  /** hosts still awaited: lower-case name → name as the caller gave it */
+  awaited: Map<string, string>;
+  exchange: string;
+  key: string;
+  body: Buffer;
+  headers: Record<string, string>;
+  envelope: RequestEnvelope;
+  progress(host: string, event: ProgressEvent): void;
+  settle(host: string, result: Settled): void;
+  timer?: NodeJS.Timeout;
+}
+
+export class AmqpClient implements TransportClient {
+  private readonly settings: AmqpCommon;
+  private readonly topo: Topology;
+  private readonly replyId = `o${randomBytes(12).toString('hex')}`;
+  private readonly signer: MessageSigner;
+  private verifier: Promise<SignatureVerifier>;
+  private readonly pending = new Map<string, Pending>();
+  /** async jobs this client started: `<request id> <host>` → minion job id, until the job's end is pushed */
+  private readonly jobs = new Map<string, string>();
+  /** recent pushed events per job, replayed to a listener that subscribes late (pollJob starts after the submit) */
+  private readonly jobEvents = new Map<string, Array<[string, string, ProgressEvent]>>();
+  private readonly jobListeners = new Set<(host: string, minionJobId: string, event: ProgressEvent) => void>();
+  private link: BrokerLink | null = null;
+  private connecting: Promise<void> | null = null;
+  private pub: ConfirmChannel | null = null;
+  private closed = false;
+
+  constructor(private readonly init: ClientInit<AmqpOverlordSettings>) {
+    this.settings = checkCommon(init.options);
+    this.topo = new Topology(this.settings.prefix);
+    this.signer = new MessageSigner(init.tls.key, init.tls.cert);
+    this.verifier = SignatureVerifier.create({ ca: init.tls.ca, crl: init.tls.crl });
+    this.verifier.catch(() => {}); // reported by the first call
+  }
+
+  /** The reply queue this client consumes. */
+  get replyQueue(): string { return this.topo.replyQueue(this.replyId); }
+
+  call(host: string, request: CallRequest, options: CallOptions = {}): Promise<WireValue> {
+    return new Promise((resolve, reject) => {
+      this.begin([host], request, options.timeout ?? 0, options.signal, {
+        progress: (_h, ev) => options.onProgress?.(ev),
+        settle: (_h, r) => ('error' in r ? reject(r.error) : resolve(r.value)),
+      });
+    });
+  }
+
+  async *callMany(hosts: readonly string[], request: CallRequest, options: ManyCallOptions = {}): AsyncGenerator<HostEvent, void, undefined> {
+    const unique = [...new Map(hosts.map((h) => [h.toLowerCase(), h])).values()];
+    if (unique.length === 0) return;
+    const timeout = options.timeout ?? 0;
+    const events: HostEvent[] = [];
+    let wake: (() => void) | null = null;
+    const push = (e: HostEvent): void => { events.push(e); wake?.(); };
+    const id = this.begin(unique, request, timeout, options.signal, {
+      progress: (host, progress) => push({ kind: 'progress', host, progress }),
+      settle: (host, r) => push({ kind: 'result', host, outcome: 'error' in r ? outcomeFromError(r.error, timeout) : ok(r.value) }),
+    });
+    let results = 0;
+    try {
+      while (results < unique.length) {
+        if (events.length === 0) await new Promise<void>((resolve) => { wake = resolve; });
+        wake = null;
+        while (events.length > 0) {
+          const e = events.shift()!;
+          if (e.kind === 'result') results++;
+          yield e;
+        }
+      }
+    } finally {
+      this.finish(id, (host) => ({ error: new TimeoutError(`call to ${host} cancelled`) }));
+    }
+  }
+
+  followJobs(listener: (host: string, minionJobId: string, event: ProgressEvent) => void): () => void {
+    this.jobListeners.add(listener);
+    for (const events of this.jobEvents.values()) for (const [h, j, e] of events) listener(h, j, e);
+    return () => { this.jobListeners.delete(listener); };
+  }
+
+  /** A pushed event of an async job: to the listeners now, and kept (bounded) for listeners still to come. */
+  private jobEvent(key: string, host: string, event: ProgressEvent): void {
+    const jobId = this.jobs.get(key)!;
+    const kept = this.jobEvents.get(key) ?? [];
+    if (kept.length < MAX_KEPT_JOB_EVENTS) kept.push([host, jobId, event]);
+    this.jobEvents.set(key, kept);
+    if (event.status === JOB_ENDED_STATUS) {
+      this.jobs.delete(key);
+      setTimeout(() => this.jobEvents.delete(key), KEEP_ENDED_JOB_EVENTS_MS).unref();
+    }
+    for (const l of this.jobListeners) l(host, jobId, event);
+  }
+
+  /** Remembers that request `id` started job `jobId` on `host`, whose events may follow the answer. */
+  private jobStarted(id: string, host: string, jobId: string): void {
+    if (this.jobs.size >= MAX_FOLLOWED_JOBS) {
+      const oldest = this.jobs.keys().next().value!;
+      this.jobs.delete(oldest);
+      this.jobEvents.delete(oldest);
+    }
+    this.jobs.set(`${id} ${host}`, jobId);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of [...this.pending.keys()]) this.finish(id, () => ({ error: new ConnectionError('the AMQP client was closed') }));
+    const pub = this.pub;
+    if (pub) await pub.deleteQueue(this.replyQueue).catch(() => {});
+    await this.link?.close();
+  }
+
+  /** Registers, signs and publishes one request; returns its id. Outcomes arrive through `sink`. */
+  private begin(hosts: string[], request: CallRequest, timeout: number, signal: AbortSignal | undefined,
+    sink: Pick<Pending, 'progress' | 'settle'>): string {
+    const id = randomBytes(16).toString('hex');
+    const now = Date.now();
+    const ttl = timeout > 0 ? timeout : this.init.options.amqp_request_ttl * 1000;
+    const envelope: RequestEnvelope = {
+      kind: 'request', id, sent: now, expires: now + Math.max(1, Math.round(ttl)), replyTo: this.replyId,
+      method: request.method, params: request.params, targets: hosts.length > 1 ? hosts : null,
+    };
+    const awaited = new Map(hosts.map((h) => [h.toLowerCase(), h]));
+    const p: Pending = {
+      id, awaited, envelope, body: Buffer.alloc(0), headers: {},
+      exchange: hosts.length > 1 ? this.topo.broadcastExchange : this.topo.requestExchange,
+      key: hosts.length > 1 ? '' : hosts[0]!,
+      progress: sink.progress,
+      settle: sink.settle,
+    };
+    try {
+      if (this.closed) throw new ConnectionError('the AMQP client is closed');
+      if (hosts.length === 1) this.topo.minionKey(hosts[0]!);
+      p.body = encodeEnvelope(envelope);
+      if (p.body.length > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the request of ${p.body.length} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
+      p.headers = this.signer.sign(p.body);
+    } catch (err) {
+      const error = err as FuncError;
+      queueMicrotask(() => { for (const h of hosts) sink.settle(h, { error }); });
+      return id;
+    }
+    this.pending.set(id, p);
+    if (timeout > 0) {
+      p.timer = setTimeout(() => this.finish(id, (host) => ({ error: new TimeoutError(`no answer from ${host} within ${timeout} ms`) })), timeout);
+    }
+    signal?.addEventListener('abort', () => this.finish(id, (host) => ({ error: new TimeoutError(`call to ${host} aborted`) })), { once: true });
+    void this.ensureConnected().then(() => this.publish(p), (err: FuncError) => this.finish(id, () => ({ error: err })));
+    return id;
+  }
+
+  /** Settles every host still awaited by request `id` with `why(host)` and forgets the request. */
+  private finish(id: string, why: (host: string) => Settled): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    for (const host of p.awaited.values()) p.settle(host, why(host));
+    p.awaited.clear();
+  }
+
+  private publish(p: Pending): void {
+    const pub = this.pub;
+    if (pub === null || !this.pending.has(p.id)) return; // republished after the reconnect
+    const options = { ...publishOptions(p.envelope, p.headers, this.replyQueue), mandatory: p.exchange === this.topo.requestExchange };
+    pub.publish(p.exchange, p.key, p.body, options, (err) => {
+      if (err) this.init.log.warn(`AMQP: the broker did not confirm request ${p.id}: ${err.message ?? err}; it is sent again after a reconnect`);
+    });
+  }
+
+  private ensureConnected(): Promise<void> {
+    if (this.link?.connected) return Promise.resolve();
+    if (this.link !== null) return Promise.resolve(); // reconnecting: pending requests are republished when back
+    this.connecting ??= (async () => {
+      await this.verifier;
+      const link = new BrokerLink({
+        urls: this.settings.urls, auth: this.settings.auth, tls: this.init.tls, connectionName: `func overlord ${this.replyId}`, log: this.init.log,
+        setup: (conn) => this.setup(conn),
+        onLost: () => { this.pub = null; },
+        onRestored: () => { for (const p of this.pending.values()) this.publish(p); },
+      });
+      await link.connect();
+      this.link = link;
+    })().finally(() => { this.connecting = null; });
+    return this.connecting;
+  }
+
+  private async setup(conn: ChannelModel): Promise<void> {
+    const probe = await conn.createChannel();
+    probe.on('error', () => {});
+    const exists = await probe.checkExchange(this.topo.replyExchange).then(() => true, () => false);
+    if (exists) await probe.close().catch(() => {});
+    const pub = await conn.createConfirmChannel();
+    pub.on('error', (err: Error) => this.link?.reset(err));
+    if (!exists) await declareExchanges(pub, this.topo, this.settings.queueType);
+    await declareReplyQueue(pub, this.topo, this.replyId, this.settings.queueType);
+    pub.on('return', (msg: Message) => this.onReturn(msg));
+    await pub.consume(this.replyQueue, (msg) => this.onReply(pub, msg), { noAck: true });
+    this.pub = pub;
+  }
+
+  private onReturn(msg: Message): void {
+    const p = this.pending.get(String(msg.properties.messageId));
+    if (p === undefined) return;
+    this.finish(p.id, (host) => ({ error: new ConnectionError(`${host} has no queue on the AMQP broker (${this.topo.minionQueue(host.toLowerCase())}): funcd never served AMQP there, or func-amqp-setup did not include it`) }));
+  }
+
+  private onReply(pub: ConfirmChannel, msg: ConsumeMessage | null): void {
+    if (msg === null) { if (!this.closed) this.link?.reset(new BrokerUnavailableError(`the broker cancelled the consumer of ${this.replyQueue}`)); return; }
+    void this.accept(msg).catch((err: unknown) => {
+      if (err instanceof MessageRejectedError) deadLetter(pub, this.topo, msg, err, this.init.log, 'overlord');
+      else this.init.log.error(`AMQP: cannot handle a reply: ${(err as Error).message}`);
+    });
+  }
+
+  /** Checks a reply (docs/amqp-protocol.md §5) and hands it to its pending request. */
+  private async accept(msg: ConsumeMessage): Promise<void> {
+    if (msg.properties.contentType !== CONTENT_TYPE) {
+      throw new MessageRejectedError(RejectReasons.CONTENT_TYPE, `content type ${JSON.stringify(msg.properties.contentType ?? null)}, expected ${CONTENT_TYPE}`);
+    }
+    if (msg.content.length > this.settings.maxBodyBytes) throw new MessageRejectedError(RejectReasons.OVERSIZE, `body of ${msg.content.length} bytes`);
+    const signer = (await this.verifier).verify(msg.content, msg.properties.headers);
+    let env: Envelope;
+    try {
+      env = decodeEnvelope(msg.content, { maxBytes: this.settings.maxBodyBytes });
+    } catch (err) {
+      throw MessageRejectedError.from(err instanceof PayloadTooLargeError ? RejectReasons.OVERSIZE : RejectReasons.FORMAT, err as Error);
+    }
+    if (env.kind === 'request') throw new MessageRejectedError(RejectReasons.UNEXPECTED, 'a request in a reply queue');
+    const host = env.host.toLowerCase();
+    if (signer.cn.toLowerCase() !== host) {
+      throw new MessageRejectedError(RejectReasons.WRONG_SIGNER, `a reply for ${env.host} signed by ${signer.cn}`);
+    }
+    const p = this.pending.get(env.id);
+    const name = p?.awaited.get(host);
+    if (p === undefined || name === undefined) {
+      const key = `${env.id} ${host}`;
+      if (env.kind === 'progress' && this.jobs.has(key)) this.jobEvent(key, host, env.event);
+      return; // otherwise late (after its deadline), or a second copy
+    }
+    if (env.kind === 'progress') { p.progress(name, env.event); return; }
+    p.awaited.delete(host);
+    if (env.kind === 'response' && typeof env.value === 'string' && p.envelope.method.startsWith('async.')) this.jobStarted(env.id, host, env.value);
+    p.settle(name, env.kind === 'response' ? { value: env.value } : { error: errorFromFailure(env.error) });
+    if (p.awaited.size === 0) { this.pending.delete(p.id); clearTimeout(p.timer); }
+  }
+}

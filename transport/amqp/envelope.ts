@@ -1,0 +1,181 @@
+// The AMQP message bodies of func (docs/amqp-protocol.md §4): request, response, command-complete and progress,
+// encoded as UTF-8 JSON with wire values in the shared lossless encoding; strict decoding with hard limits.
+import { PayloadTooLargeError, ProtocolError } from '../../common/errors.js';
+import type { RemoteFailure } from '../../common/remote-failure.js';
+import type { ProgressEvent, WireValue } from '../types.js';
+import { wireFromJson, wireToJson } from '../wire-json.js';
+
+/** The content type every func message carries; anything else is rejected. */
+export const CONTENT_TYPE = 'application/vnd.func.v1+json';
+/** The envelope format version (the `v` field). */
+export const ENVELOPE_VERSION = 1;
+
+export const MessageKinds = {
+  REQUEST: 'request',
+  RESPONSE: 'response',
+  COMMAND_COMPLETE: 'command-complete',
+  PROGRESS: 'progress',
+} as const;
+export type MessageKind = (typeof MessageKinds)[keyof typeof MessageKinds];
+
+/** An overlord's call: to one minion (targets null) or a broadcast to the listed minions. */
+export interface RequestEnvelope {
+  kind: 'request';
+  id: string;
+  /** ms since the epoch when signed, and when the request stops being valid */
+  sent: number;
+  expires: number;
+  /** the caller's reply id: replies go to the reply exchange with key `<replyTo>.<minion>` */
+  replyTo: string;
+  method: string;
+  params: WireValue[];
+  targets: string[] | null;
+}
+
+/** A minion's answer: the method's value. */
+export interface ResponseEnvelope { kind: 'response'; id: string; host: string; sent: number; value: WireValue }
+
+/** A minion's answer when the call failed (the QMF "command complete" with an error): func's type/message/trace + code. */
+export interface CompleteEnvelope { kind: 'command-complete'; id: string; host: string; sent: number; error: RemoteFailure }
+
+/** Progress of a running call; `seq` counts from 1 per request. */
+export interface ProgressEnvelope { kind: 'progress'; id: string; host: string; sent: number; seq: number; event: ProgressEvent }
+
+export type Envelope = RequestEnvelope | ResponseEnvelope | CompleteEnvelope | ProgressEnvelope;
+
+/** Hard limits applied while decoding; breaking one gives PayloadTooLargeError. */
+export interface EnvelopeLimits {
+  maxBytes: number;
+  /** nesting depth of wire values (a top-level param is depth 1) */
+  maxDepth: number;
+  /** hosts in one broadcast */
+  maxTargets: number;
+}
+export const DEFAULT_ENVELOPE_LIMITS: Readonly<EnvelopeLimits> = Object.freeze({
+  maxBytes: 16 * 1024 * 1024, maxDepth: 64, maxTargets: 100_000,
+});
+
+/** Request ids, reply ids: 1-64 of [A-Za-z0-9_-]. */
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const METHOD = /^[A-Za-z0-9_.]{1,256}$/;
+const MAX_HOST_BYTES = 255;
+
+/** Serialises an envelope to its body bytes. */
+export function encodeEnvelope(e: Envelope): Buffer {
+  const head = { v: ENVELOPE_VERSION, kind: e.kind, id: e.id, sent: e.sent };
+  let body: Record<string, unknown>;
+  switch (e.kind) {
+    case 'request':
+      body = { ...head, expires: e.expires, reply_to: e.replyTo, method: e.method, params: e.params.map(wireToJson), targets: e.targets };
+      break;
+    case 'response': body = { ...head, host: e.host, value: wireToJson(e.value) }; break;
+    case 'command-complete': body = { ...head, host: e.host, error: e.error }; break;
+    case 'progress': body = { ...head, host: e.host, seq: e.seq, event: e.event }; break;
+  }
+  return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+/** Decodes and checks a body; throws ProtocolError (bad format) or PayloadTooLargeError (a limit). */
+export function decodeEnvelope(body: Uint8Array, limits: Partial<EnvelopeLimits> = {}): Envelope {
+  const lim = { ...DEFAULT_ENVELOPE_LIMITS, ...limits };
+  if (body.byteLength > lim.maxBytes) throw new PayloadTooLargeError(`AMQP body of ${body.byteLength} bytes exceeds the limit of ${lim.maxBytes} bytes`);
+  let data: unknown;
+  try {
+    data = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new ProtocolError(`AMQP body is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!isObject(data)) throw new ProtocolError('AMQP body: expected a JSON object');
+  if (data.v !== ENVELOPE_VERSION) throw new ProtocolError(`AMQP body: unsupported envelope version ${JSON.stringify(data.v)} (expected ${ENVELOPE_VERSION})`);
+  const id = field(data, 'id', isId, 'an id of 1-64 [A-Za-z0-9_-]');
+  const sent = field(data, 'sent', isTime, 'a time in ms since the epoch');
+  switch (data.kind) {
+    case 'request': return decodeRequest(data, id, sent, lim);
+    case 'response':
+      return { kind: 'response', id, host: field(data, 'host', isHost, 'a host name'), sent, value: wireValue(data.value, 'value', lim.maxDepth) };
+    case 'command-complete':
+      return { kind: 'command-complete', id, host: field(data, 'host', isHost, 'a host name'), sent, error: failure(data.error) };
+    case 'progress':
+      return {
+        kind: 'progress', id, host: field(data, 'host', isHost, 'a host name'), sent,
+        seq: field(data, 'seq', (v): v is number => Number.isSafeInteger(v) && (v as number) >= 1, 'an integer >= 1'),
+        event: progressEvent(data.event),
+      };
+    default:
+      throw new ProtocolError(`AMQP body: unknown kind ${JSON.stringify(data.kind)} (expected request, response, command-complete or progress)`);
+  }
+}
+
+function decodeRequest(data: Record<string, unknown>, id: string, sent: number, lim: EnvelopeLimits): RequestEnvelope {
+  const expires = field(data, 'expires', isTime, 'a time in ms since the epoch');
+  const replyTo = field(data, 'reply_to', isId, 'a reply id of 1-64 [A-Za-z0-9_-]');
+  const method = field(data, 'method', (v): v is string => typeof v === 'string' && METHOD.test(v), 'a method name "module.method"');
+  const params = field(data, 'params', Array.isArray, 'an array');
+  const targets = data.targets ?? null;
+  if (targets !== null) {
+    if (!Array.isArray(targets) || !targets.every(isHost)) throw new ProtocolError('AMQP request: "targets" must be null or an array of host names');
+    if (targets.length > lim.maxTargets) throw new PayloadTooLargeError(`AMQP request: ${targets.length} targets exceed the limit of ${lim.maxTargets}`);
+  }
+  return {
+    kind: 'request', id, sent, expires, replyTo, method,
+    params: params.map((p, i) => wireValue(p, `params[${i}]`, lim.maxDepth - 1)), targets: targets as string[] | null,
+  };
+}
+
+function failure(v: unknown): RemoteFailure {
+  if (!isObject(v)) throw new ProtocolError('AMQP command-complete: "error" must be an object');
+  const text = (k: string, required: boolean): string => {
+    const x = v[k];
+    if (typeof x === 'string') return x;
+    if (!required && (x === undefined || x === null)) return '';
+    throw new ProtocolError(`AMQP command-complete: "error.${k}" must be a string`);
+  };
+  const code = text('code', false);
+  return { type: text('type', true), message: text('message', false), trace: text('trace', false), ...(code ? { code: code as RemoteFailure['code'] & string } : {}) };
+}
+
+function progressEvent(v: unknown): ProgressEvent {
+  if (!isObject(v)) throw new ProtocolError('AMQP progress: "event" must be an object');
+  const out: ProgressEvent = {};
+  for (const k of ['current', 'total'] as const) {
+    if (v[k] === undefined || v[k] === null) continue;
+    if (typeof v[k] !== 'number' || !Number.isFinite(v[k])) throw new ProtocolError(`AMQP progress: "event.${k}" must be a number`);
+    out[k] = v[k];
+  }
+  for (const k of ['status', 'message'] as const) {
+    if (v[k] === undefined || v[k] === null) continue;
+    if (typeof v[k] !== 'string') throw new ProtocolError(`AMQP progress: "event.${k}" must be a string`);
+    out[k] = v[k];
+  }
+  return out;
+}
+
+/** Checks nesting depth without recursion, then decodes the lossless JSON form. */
+function wireValue(v: unknown, where: string, maxDepth: number): WireValue {
+  if (v === undefined) throw new ProtocolError(`AMQP body: "${where}" is missing`);
+  const stack: Array<[unknown, number]> = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d > maxDepth) throw new PayloadTooLargeError(`AMQP body: "${where}" nests deeper than ${maxDepth} levels`);
+    for (const y of Array.isArray(x) ? x : Object.values(x)) stack.push([y, d + 1]);
+  }
+  try {
+    return wireFromJson(v);
+  } catch (err) {
+    throw new ProtocolError(`AMQP body: "${where}" is not a wire value: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function field<T>(data: Record<string, unknown>, key: string, ok: (v: unknown) => v is T, expected: string): T {
+  const v = data[key];
+  if (!ok(v)) throw new ProtocolError(`AMQP ${String(data.kind)}: "${key}" must be ${expected}, got ${JSON.stringify(v) ?? 'nothing'}`);
+  return v;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isId = (v: unknown): v is string => typeof v === 'string' && ID.test(v);
+const isTime = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+// a UTF-16 length within the limit/3 cannot exceed it in UTF-8; only longer names are measured
+const isHost = (v: unknown): v is string => typeof v === 'string' && v.length > 0
+  && (v.length * 3 <= MAX_HOST_BYTES || Buffer.byteLength(v) <= MAX_HOST_BYTES);
