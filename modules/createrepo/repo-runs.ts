@@ -2,8 +2,7 @@
 // follow-up run (coalesced), and a lock file inside the directory keeps other processes (async jobs) out too.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
-import { runCommand, type RunResult } from '../lib/run-command.js';
+import { findTool, runCommand, type RunResult } from '../lib/run-command.js';
 
 /** The lock file createrepo runs hold, inside the repository directory. */
 export const LOCK_NAME = '.func-createrepo.lock';
@@ -15,7 +14,7 @@ export interface RepoRun extends RunResult {
   /** how many requests this run served */
   requests: number;
   argv: string[];
-  /** seconds createrepo_c ran (lock wait excluded) */
+  /** seconds the run took (with any wait for another process's lock) */
   duration: number;
 }
 
@@ -32,20 +31,17 @@ async function hasRepodata(dir: string): Promise<boolean> {
   return fs.access(path.join(dir, 'repodata', 'repomd.xml')).then(() => true, () => false);
 }
 
-/** Runs createrepo_c under the directory's lock file (waiting for another process's run to finish). */
+/**
+ * Runs createrepo_c under the directory's lock file, through util-linux `flock` (a kernel lock: it waits while
+ * another process holds it and is released whenever the holder ends, so no lock is ever left stale).
+ */
 async function runLocked(dir: string, options: RunnerOptions): Promise<RunResult & { argv: string[]; duration: number }> {
-  const release = await lockfile.lock(dir, {
-    lockfilePath: path.join(dir, LOCK_NAME), stale: 30000, update: 5000,
-    retries: { retries: 36000, factor: 1, minTimeout: 100, maxTimeout: 100 },
-  });
-  try {
-    const argv = [...(await hasRepodata(dir) ? ['--update'] : []), ...(options.extraArgs ?? []), dir];
-    const t0 = performance.now();
-    const r = await runCommand(options.program, argv, { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
-    return { ...r, argv: [options.program, ...argv], duration: Math.round(performance.now() - t0) / 1000 };
-  } finally {
-    await release().catch(() => undefined);
-  }
+  const argv = [...(await hasRepodata(dir) ? ['--update'] : []), ...(options.extraArgs ?? []), dir];
+  const flock = await findTool('flock');
+  const [file, args] = flock === null ? [options.program, argv] : [flock, ['--exclusive', path.join(dir, LOCK_NAME), options.program, ...argv]];
+  const t0 = performance.now();
+  const r = await runCommand(file, args, { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+  return { ...r, argv: [options.program, ...argv], duration: Math.round(performance.now() - t0) / 1000 };
 }
 
 /** The per-directory queue of createrepo_c runs in this process. */

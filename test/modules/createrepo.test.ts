@@ -1,9 +1,10 @@
 // createrepo module through the real Dispatcher with the real createrepo_c and dnf: create, add, update,
 // concurrent updates coalesced (never two createrepo_c on one directory), the cross-process lock, refused paths.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import lockfile from 'proper-lockfile';
 import { InvalidArgumentsError, ModuleError } from '../../common/errors.js';
 import type { WireStruct, WireValue } from '../../transport/types.js';
 import { moduleHarness, type ModuleHarness } from '../helpers/dispatch.js';
@@ -106,13 +107,21 @@ describe('createrepo module', function () {
   it('waits while another process holds the repository lock', async () => {
     const dir = path.join(repos, 'locked');
     await call('create', dir);
-    const release = await lockfile.lock(dir, { lockfilePath: path.join(dir, '.func-createrepo.lock') });
+    const holder = spawn('flock', ['--exclusive', path.join(dir, '.func-createrepo.lock'), '-c', 'echo locked; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    const [first] = await once(holder.stdout!, 'data') as [Buffer];
+    expect(first.toString()).to.equal('locked\n');
     let done = false;
     const pending = call('update', dir).then((r) => { done = true; return r; });
-    await new Promise((r) => setTimeout(r, 400));
-    expect(done).to.equal(false);
-    expect(await createrepoProcesses(dir)).to.deep.equal([]);
-    await release();
+    try {
+      await new Promise((r) => setTimeout(r, 400));
+      expect(done).to.equal(false);
+      expect(await createrepoProcesses(dir)).to.deep.equal([]);
+    } finally {
+      // the sleep inherits the locked descriptor: end the holder's whole group
+      const exited = once(holder, 'exit');
+      process.kill(-holder.pid!, 'SIGKILL');
+      await exited;
+    }
     expect((await pending).ok).to.equal(true);
   });
 
