@@ -1,34 +1,10 @@
 // Finds and kills every process of an async job from /proc: the runner's descendants (whatever process group or
 // session they moved to), its process group, and anything still carrying the job's FUNC_JOB_ID environment mark.
 import fs from 'node:fs';
+import { hasEnvMark, readProcTable } from '../common/proc-table.js';
 
 /** The environment variable that marks a job's processes (inherited by everything the runner starts). */
 export const JOB_ENV_MARK = 'FUNC_JOB_ID';
-
-interface Proc { pid: number; ppid: number; pgid: number }
-
-function readProcs(): Proc[] {
-  const out: Proc[] = [];
-  let names: string[];
-  try { names = fs.readdirSync('/proc'); } catch { return out; }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.push({ pid: Number(name), ppid: Number(f[1]), pgid: Number(f[2]) });
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
-
-function hasMark(pid: number, mark: string): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(mark);
-  } catch {
-    return false;
-  }
-}
 
 /** True when the process's command line names the job (so a recycled pid is never mistaken for the runner). */
 export function isJobRunner(pid: number, jobId: string): boolean {
@@ -37,11 +13,11 @@ export function isJobRunner(pid: number, jobId: string): boolean {
 
 /** The processes of a job: the runner (when `runnerPid` is verified), its descendants, its group, and marked ones. */
 export function jobProcesses(jobId: string, runnerPid?: number): number[] {
-  const procs = readProcs();
+  const procs = readProcTable();
   const found = new Set<number>();
   if (runnerPid !== undefined && runnerPid > 1 && isJobRunner(runnerPid, jobId)) found.add(runnerPid);
   const mark = `${JOB_ENV_MARK}=${jobId}`;
-  for (const p of procs) if (p.pid !== process.pid && hasMark(p.pid, mark)) found.add(p.pid);
+  for (const p of procs) if (p.pid !== process.pid && hasEnvMark(p.pid, mark)) found.add(p.pid);
   const groups = new Set<number>(runnerPid !== undefined && found.has(runnerPid) ? [runnerPid] : []);
   for (let grew = true; grew;) {
     grew = false;

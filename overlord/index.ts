@@ -13,3 +13,5 @@ export { type ModuleProxy, type MethodProxy } from './proxy.js';
 export { fanout, type FanoutOptions } from './fanout.js';
 export { chooseCredentials, loadCredentials, type CredentialChoice } from './credentials.js';
 export { toJsonValue, renderJson, renderText, type OutputFormat } from './output.js';
+export { sendFile, COPY_CHUNK_BYTES, type SendFileOptions } from './local/copyfile.js';
+export { fetchFile } from './local/getfile.js';

@@ -26,3 +26,7 @@ for b in certmaster-wait minion-calls startup fanout hostile-flood amqp amqp-clu
     node "dist/bench/$b.js" "$@"
   fi
 done
+if command -v rpmbuild >/dev/null && command -v createrepo_c >/dev/null; then
+  echo "== bench/build-pipeline"
+  node dist/bench/build-pipeline.js "$@"
+fi

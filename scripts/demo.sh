@@ -62,3 +62,62 @@ echo '== func "*" call --json test add 1 2'
 "$BIN/func" "*" call --json test add 1 2
 echo '== func "*" ping'
 "$BIN/func" "*" ping
+
+# The build pipeline (issue 10), when rpmbuild and createrepo_c are installed: SRPM → builder → repository → page.
+# DEMO_PIPELINE=no leaves it out (the package test runs only the loopback part from the installed commands).
+if [ "${DEMO_PIPELINE:-yes}" != no ] && command -v rpmbuild >/dev/null && command -v createrepo_c >/dev/null; then
+  M="$MINION_ADDR"
+  LIB="$FUNC_ROOT/var/lib/func"
+  mkdir -p "$FUNC_ROOT/demo-pkg"
+  cat > "$FUNC_ROOT/demo-pkg/hello-func.spec" <<'SPEC'
+Name: hello-func
+Version: 1.0
+Release: 1
+Summary: The demo package of func-ts
+License: MIT
+BuildArch: noarch
+%description
+A tiny package built by the func-ts demo.
+%prep
+%build
+echo "building hello-func"
+%install
+mkdir -p %{buildroot}/usr/share/hello-func
+echo hello > %{buildroot}/usr/share/hello-func/hello.txt
+%files
+/usr/share/hello-func/hello.txt
+SPEC
+  srpm="$(rpmbuild -bs --define "_topdir $FUNC_ROOT/demo-pkg/top" --define "_sourcedir $FUNC_ROOT/demo-pkg" \
+    "$FUNC_ROOT/demo-pkg/hello-func.spec" | sed -n 's/^Wrote: //p')"
+  echo "== rpmbuild -bs → $srpm"
+  echo "== func $M copyfile -f $(basename "$srpm") --remotepath $LIB/srpms/"
+  "$BIN/func" "$M" copyfile -f "$srpm" --remotepath "$LIB/srpms/$(basename "$srpm")"
+  echo "== func $M call mock build $LIB/srpms/$(basename "$srpm")   (async by default; the build log streams live on stderr)"
+  "$BIN/func" "$M" call --json mock build "$LIB/srpms/$(basename "$srpm")" > "$FUNC_ROOT/build.json"
+  rpm_path="$(node -e 'const r=Object.values(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")))[0]; console.error("   ok:", r.ok, " rpms:", r.rpms.join(" "), " duration:", r.duration, "s"); console.log(r.rpms[0]||"")' "$FUNC_ROOT/build.json")"
+  echo "== func $M getfile --remotesource $(basename "$rpm_path") → rpm -qp"
+  "$BIN/func" "$M" getfile --remotesource "$rpm_path" --localdir "$FUNC_ROOT/got"
+  rpm -qp "$FUNC_ROOT/got/$M/$(basename "$rpm_path")"
+  echo "== func $M copyfile → $LIB/incoming, then call createrepo add $LIB/repos/demo"
+  "$BIN/func" "$M" copyfile -f "$FUNC_ROOT/got/$M/$(basename "$rpm_path")" --remotepath "$LIB/incoming/$(basename "$rpm_path")"
+  "$BIN/func" "$M" call createrepo add "$LIB/repos/demo" "[\"$LIB/incoming/$(basename "$rpm_path")\"]"
+  echo "== func $M call webpage update $LIB/repos"
+  "$BIN/func" "$M" call webpage update "$LIB/repos"
+  if command -v dnf >/dev/null; then
+    echo "== dnf repoquery through the generated demo.repo (own config and cache)"
+    mkdir -p "$FUNC_ROOT/dnf/repos.d" && cp "$LIB/repos/demo.repo" "$FUNC_ROOT/dnf/repos.d/"
+    printf '[main]\ncachedir=%s\nreposdir=%s\ngpgcheck=0\n' "$FUNC_ROOT/dnf/cache" "$FUNC_ROOT/dnf/repos.d" > "$FUNC_ROOT/dnf/dnf.conf"
+    dnf repoquery --config "$FUNC_ROOT/dnf/dnf.conf" --installroot "$FUNC_ROOT/dnf/root" --releasever 1 --quiet
+  fi
+  echo "== examples/headhunter: two more packages through the allocator (builder and repository host: $M)"
+  for n in apple banana; do
+    sed -e "s/hello-func/$n/g" "$FUNC_ROOT/demo-pkg/hello-func.spec" > "$FUNC_ROOT/demo-pkg/$n.spec"
+    rpmbuild -bs --define "_topdir $FUNC_ROOT/demo-pkg/top" --define "_sourcedir $FUNC_ROOT/demo-pkg" "$FUNC_ROOT/demo-pkg/$n.spec" >/dev/null
+  done
+  node dist/examples/headhunter.js --builders "$M" --repohost "$M" --srpm-dir "$LIB/srpms" --incoming-dir "$LIB/incoming" \
+    --repos-root "$LIB/repos" --repo demo "$FUNC_ROOT"/demo-pkg/top/SRPMS/apple-*.src.rpm "$FUNC_ROOT"/demo-pkg/top/SRPMS/banana-*.src.rpm \
+    | grep -v '^\[.*: + ' | tail -n 25
+  echo "== the page: $LIB/repos/index.html (KEEP_DEMO=1 keeps it)"
+else
+  echo "== (the build pipeline needs rpmbuild and createrepo_c: apt-get install rpm createrepo-c)"
+fi

@@ -17,6 +17,8 @@ if [ "$need_debian" = full ]; then
   command -v zsh >/dev/null || missing+=(zsh)
   command -v rpmbuild >/dev/null || missing+=(rpm)
   command -v createrepo_c >/dev/null || missing+=(createrepo-c)
+  command -v dnf >/dev/null || missing+=(dnf)
+  command -v chromium >/dev/null || missing+=(chromium)
   command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)
   /usr/bin/python3 -c 'import pika' 2>/dev/null || missing+=(python3-pika)
   if [ ${#missing[@]} -gt 0 ]; then

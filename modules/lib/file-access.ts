@@ -10,7 +10,7 @@ import { ModuleError, opt, type OptionValue } from '../../minion/module-api.js';
 export const allowedPathsOption = opt('list', [] as string[]);
 
 /** The real path of `p`, or of its nearest existing ancestor joined with the rest (for files not written yet). */
-async function realPathOf(p: string): Promise<string> {
+export async function realPathOf(p: string): Promise<string> {
   const abs = path.resolve('/', p);
   const rest: string[] = [];
   for (let dir = abs; ; dir = path.dirname(dir)) {
