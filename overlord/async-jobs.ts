@@ -137,6 +137,23 @@ export interface PollOptions {
   readonly signal?: AbortSignal;
 }
 
+/** One look at a job's status: hands newly finished hosts to onResults (once each), then calls onTick. */
+async function statusRound(ctx: JobContext, id: string, seen: Set<string>, options: PollOptions): Promise<JobStatus> {
+  const status = await jobStatus(ctx, id);
+  if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.PARTIAL) {
+    const fresh = [...status[1]].filter(([h]) => !seen.has(h)).map(([host, outcome]) => ({ host, outcome }));
+    fresh.forEach((r) => seen.add(r.host));
+    if (fresh.length > 0) options.onResults?.(fresh);
+  }
+  await options.onTick?.(status);
+  return status;
+}
+
+/** Whether polling ends here: the job finished or is lost, or the caller gave up. */
+function isLast(status: JobStatus, options: PollOptions): boolean {
+  return status[0] === JobCodes.FINISHED || status[0] === JobCodes.LOST_IN_SPACE || options.signal?.aborted === true;
+}
+
 /** func's utils.async_poll: polls until FINISHED (or LOST), reporting newly finished hosts; returns the last status. */
 export async function pollJob(ctx: JobContext, id: string, options: PollOptions = {}): Promise<JobStatus> {
   const client = await ctx.client();
@@ -149,14 +166,8 @@ export async function pollJob(ctx: JobContext, id: string, options: PollOptions 
       const events = await watch.poll();
       if (events.length > 0) options.onProgress!(events);
     }
-    const status = await jobStatus(ctx, id);
-    if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.PARTIAL) {
-      const fresh = [...status[1]].filter(([h]) => !seen.has(h)).map(([host, outcome]) => ({ host, outcome }));
-      fresh.forEach((r) => seen.add(r.host));
-      if (fresh.length > 0) options.onResults?.(fresh);
-    }
-    await options.onTick?.(status);
-    if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.LOST_IN_SPACE || options.signal?.aborted) return status;
+    const status = await statusRound(ctx, id, seen, options);
+    if (isLast(status, options)) return status;
     await new Promise((r) => setTimeout(r, Math.min(interval, 100 * 2 ** round)));
   }
 }
@@ -181,14 +192,8 @@ async function followJob(ctx: JobContext, client: Required<Pick<TransportClient,
   try {
     for (;;) {
       ended = false;
-      const status = await jobStatus(ctx, id);
-      if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.PARTIAL) {
-        const fresh = [...status[1]].filter(([h]) => !seen.has(h)).map(([host, outcome]) => ({ host, outcome }));
-        fresh.forEach((r) => seen.add(r.host));
-        if (fresh.length > 0) options.onResults?.(fresh);
-      }
-      await options.onTick?.(status);
-      if (status[0] === JobCodes.FINISHED || status[0] === JobCodes.LOST_IN_SPACE || options.signal?.aborted) return status;
+      const status = await statusRound(ctx, id, seen, options);
+      if (isLast(status, options)) return status;
       pending = pendingIds(ctx.store.load(id)?.hosts ?? {});
       if (!ended) {
         await new Promise<void>((resolve) => {

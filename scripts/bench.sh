@@ -4,21 +4,14 @@
 # installs them when run as root, and otherwise names what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/debian-packages.sh
 bash scripts/setup.sh
 
 missing=()
 command -v python3 >/dev/null || missing+=(python3)
 command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "bench: installing Debian packages: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    echo "bench: missing Debian packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})" >&2
-    command -v python3 >/dev/null || exit 1   # every benchmark's baseline needs python3; only the plot needs gnuplot
-  fi
-fi
+# every benchmark's baseline needs python3; only the fan-out plot needs gnuplot
+install_debian bench "${missing[@]}" || command -v python3 >/dev/null || exit 1
 
 for b in certmaster-wait minion-calls startup fanout hostile-flood amqp amqp-cluster; do
   if [ -f "dist/bench/$b.js" ]; then

@@ -3,6 +3,7 @@
 # RabbitMQ, and a fresh build. Installs Debian packages only when run as root; otherwise names what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/debian-packages.sh
 
 need_debian="${1:-}"   # "full" for the test suite, empty for the demo
 
@@ -21,16 +22,7 @@ if [ "$need_debian" = full ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)
   /usr/bin/python3 -c 'import pika' 2>/dev/null || missing+=(python3-pika)
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      echo "setup: installing Debian packages: ${missing[*]}"
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    else
-      echo "setup: missing Debian packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})" >&2
-      exit 1
-    fi
-  fi
+  install_debian setup "${missing[@]}" || exit 1
   # RabbitMQ: start it where it is installed but not answering on 5672
   if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
     if [ "$(id -u)" = 0 ]; then
