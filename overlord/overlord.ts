@@ -29,7 +29,7 @@ export interface OverlordOptions {
   readonly config?: string;
   /** an alternate overlord.conf read exactly at this path, never under the root (the CLI's -c FILE); wins over `config` */
   readonly configPath?: string;
-  /** per-call deadline in seconds (default: overlord.conf socket_timeout, else 30); 0 = none */
+  /** per-call deadline in seconds (default: overlord.conf socket_timeout when above 0, else 30); 0 = none */
   readonly timeout?: number;
   /** calls in flight at once, func's nforks (default: overlord.conf forks = 64) */
   readonly concurrency?: number;

@@ -40,7 +40,8 @@ async function pages(): Promise<ManPageSpec[]> {
     {
       name: 'func', section: 1, version, summary: 'run methods on func minions: the overlord\'s command line', parser: globalParser([]),
       description: [
-        'func calls module methods on the minions (funcd) a target names, over XML-RPC with mutual TLS, and prints '
+        'func calls module methods on the minions (funcd) a target names, over XML-RPC with mutual TLS (or, with '
+          + 'transport = amqp in overlord.conf, through a RabbitMQ broker), and prints '
           + 'each host\'s result. The target is a ";"-separated list of host globs matched against the signed '
           + 'certificates, @group and @group:glob (groups from /etc/func/groups), or ~regex.',
         `Subcommands: ${helpList}. Global options may be given before the target, between the target and the `

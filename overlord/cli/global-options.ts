@@ -10,7 +10,7 @@ import { UsageError } from './usage-error.js';
 
 /** The global options' definitions, shared by the parser, --help and the man page. */
 export const GLOBAL_OPTIONS: Readonly<Record<string, Options>> = {
-  timeout: { alias: 't', type: 'string', describe: 'seconds each host may take (default: overlord.conf socket_timeout, else 30; 0 = no limit)' },
+  timeout: { alias: 't', type: 'string', describe: 'seconds each host may take (default: overlord.conf socket_timeout when above 0, else 30; 0 = no limit)' },
   exclude: { alias: 'e', type: 'string', describe: 'hosts to leave out (same syntax as the target)' },
   conf: { alias: 'c', type: 'string', describe: 'an alternate overlord.conf, read as given (it must exist)' },
   forks: { alias: 'f', type: 'string', describe: 'calls in flight at once (default: overlord.conf forks = 64)' },

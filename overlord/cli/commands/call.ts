@@ -145,7 +145,7 @@ const call: Subcommand = {
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'show remote tracebacks' })
     .option('sort', { type: 'boolean', hidden: true, describe: 'accepted for func compatibility (output is always sorted)' })
     .example('func "*" call test add 1 2', 'returns 3 from every minion')
-    .example('func "web*" call --json service status sshd', 'JSON output'),
+    .example('func "web*" call -j service status sshd', 'JSON output'),
   async run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     const words = positionals(args);
     const format = formatOf(args);
