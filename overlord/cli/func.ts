@@ -87,7 +87,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const [target, name] = line.words as [string, string];
   const cmd = await loadSubcommand(name);
   if (!cmd) {
-    io.err(`func: unknown subcommand "${name}"; known: ${(await loadSubcommands()).map((c) => c.name).join(', ')}\n`);
+    // `func --config FILE "*" ping`: an option func does not know takes no value before the target, so FILE became the target
+    const stray = line.forwarded.length > 0
+      ? `\n"${target}" was taken as the target: before it, only the global options take a value, not ${line.forwarded.join(' ')} (see "func --help")`
+      : '';
+    io.err(`func: unknown subcommand "${name}"; known: ${(await loadSubcommands()).map((c) => c.name).join(', ')}${stray}\n`);
     return 2;
   }
   try {

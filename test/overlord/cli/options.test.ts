@@ -70,6 +70,16 @@ describe('func command line', function () {
     expect(before.stderr).to.match(/func <target> ping/);
   });
 
+  it('says which word became the target when an unknown option before it left its value behind, exit 2', async () => {
+    const r = await func('--config', 'my.conf', '*', 'ping');
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/^func: unknown subcommand "\*"; known: call, /);
+    expect(r.stderr).to.include('"my.conf" was taken as the target: before it, only the global options take a value, not --config');
+    const plain = await func('*', 'nosuch');
+    expect(plain.code).to.equal(2);
+    expect(plain.stderr).to.not.include('taken as the target');
+  });
+
   it('reads -c FILE as given (not under FUNC_ROOT) and fails on a missing one', async () => {
     const missing = await func('-c', path.join(root, 'nope.conf'), '*', 'list_minions');
     expect(missing.code).to.equal(2);
