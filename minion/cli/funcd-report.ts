@@ -55,6 +55,11 @@ function aclLines(aclDir: string, caFile: string, overrides: boolean): string[] 
   return ['acls:', ...[...acl.table()].map(([host, methods]) => `\t${host} : ${pyRepr([...methods])}`)];
 }
 
+/** A setting's value for people: passwords in URLs (amqp://user:password@host) become `***`, as in func.log. */
+function shownValue(v: unknown): string {
+  return (Array.isArray(v) ? v.join(', ') : String(v)).replace(/(\/\/[^/@\s:]*:)[^/@\s]*@/g, '$1***@');
+}
+
 /** "server listen addr" (func's line: the first transport that names an endpoint) and each transport with its settings. */
 function transportLines(b: Awaited<ReturnType<typeof readMinionBasics>>): string[] {
   const endpoints: string[] = [];
@@ -64,7 +69,7 @@ function transportLines(b: Awaited<ReturnType<typeof readMinionBasics>>): string
       const settings = minionSettings(factory, b.raw);
       const endpoint = factory.describeEndpoint?.(settings);
       if (endpoint) endpoints.push(endpoint);
-      const keys = Object.entries(settings).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ');
+      const keys = Object.entries(settings).map(([k, v]) => `${k} = ${shownValue(v)}`).join('; ');
       return `\t${name}: ${endpoint ? `${endpoint} (${keys})` : keys}`;
     } catch (err) {
       return `\t${name}: ERROR: ${(err as Error).message}`;

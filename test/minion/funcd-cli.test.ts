@@ -54,6 +54,20 @@ describe('bin/funcd', function () {
     await fs.rm(path.join(minion.root, 'etc/func/minion-acl.d/info.acl'));
   });
 
+  it('prints no broker password in --info', async () => {
+    const conf = path.join(minion.root, 'etc/func/minion-amqp-info.conf');
+    await fs.writeFile(conf, `${await fs.readFile(path.join(minion.root, 'etc/func/minion.conf'), 'utf8')}\ntransports = xmlrpc, amqp\n`
+      + 'amqp_url = amqp://m1:s3cret@127.0.0.1:5672/v, amqp://m1:other@127.0.0.2:5672/v\n');
+    try {
+      const r = await runBin('funcd', ['--info', '--config', conf], { root: minion.root });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.contain('amqp_url = amqp://m1:***@127.0.0.1:5672/v, amqp://m1:***@127.0.0.2:5672/v;');
+      expect(r.stdout).not.to.match(/s3cret|other@/);
+    } finally {
+      await fs.rm(conf);
+    }
+  });
+
   it('says in --help that it serves the transports minion.conf names', async () => {
     const r = await runBin('funcd', ['--help']);
     expect(r.code).to.equal(0);
