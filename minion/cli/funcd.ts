@@ -72,7 +72,7 @@ async function detach(argv: string[], root: string): Promise<void> {
   const [word, ...rest] = line.split(' ');
   const detail = rest.join(' ');
   if (word === 'serving') {
-    process.stdout.write(`${PROG} running as pid ${child.pid}, serving on ${detail}\n`);
+    process.stdout.write(`${PROG} running as pid ${child.pid}: ${detail}\n`);
   } else if (word === 'waiting') {
     process.stdout.write(`${PROG}: ${detail}\n${PROG} detached as pid ${child.pid}; it serves once signed (log: ${logFile})\n`);
   } else {

@@ -113,7 +113,7 @@ describe('bin/funcd', function () {
     expect(r.code, r.stderr).to.equal(0);
     const pidFile = path.join(minion.root, 'run/funcd.pid');
     const pid = Number((await fs.readFile(pidFile, 'utf8')).trim());
-    expect(r.stdout).to.contain(`running as pid ${pid}`);
+    expect(r.stdout).to.equal(`funcd running as pid ${pid}: xmlrpc serving on 127.0.3.70:${minion.port}\n`);
     try {
       expect(await pyValue(minion, caCreds(ca), 'test.ping')).to.equal(1);
     } finally {
