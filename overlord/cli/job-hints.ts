@@ -6,9 +6,9 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The lines naming the job and how to follow it up. */
-export function jobHints(id: string, target: string, why: string): string {
-  const t = shellQuote(target);
+/** The lines naming the job and how to follow it up; `configFile` (the run's -c) is repeated in both commands. */
+export function jobHints(id: string, target: string, why: string, configFile?: string): string {
+  const t = (configFile ? `-c ${shellQuote(configFile)} ` : '') + shellQuote(target);
   const j = shellQuote(id);
   return `${why}; job ${id} keeps running on the minions.\n`
     + `  status: func ${t} call --jobstatus ${j}\n`

@@ -97,14 +97,14 @@ async function followJob(plan: CallPlan, ctx: CliContext, hosts: readonly string
   if (status[0] === JobCodes.LOST_IN_SPACE) ctx.io.err(`job ${id} was lost (purged from the job store)\n`);
   if (sigint.interrupted()) {
     reporter.stop();
-    ctx.io.err(jobHints(id, ctx.target, 'interrupted'));
+    ctx.io.err(jobHints(id, ctx.target, 'interrupted', ctx.global.conf));
     return ExitStatus.INTERRUPTED;
   }
   if (status[0] !== JobCodes.FINISHED && stop.signal.aborted) {
     const late = hosts.filter((h) => !finished.has(h));
     reporter.add(late.map((host) => ({ host, outcome: { status: 'timeout', timeoutMs: deadline! * 1000, message: `still running after ${deadline} s` } as const })));
     const code = reporter.finish();
-    ctx.io.err(jobHints(id, ctx.target, `${late.length} host(s) did not finish within ${deadline} s`));
+    ctx.io.err(jobHints(id, ctx.target, `${late.length} host(s) did not finish within ${deadline} s`, ctx.global.conf));
     return code;
   }
   return reporter.finish();
@@ -163,7 +163,7 @@ const call: Subcommand = {
       return showJobStatus(id, await overlord.jobStatus(id), ctx.io, format, verbose);
     }
     if (words.length < 2) {
-      ctx.io.err('call needs <module> <method> [args..]; see "func <target> call --help"\n');
+      ctx.io.err('func: call needs <module> <method> [args..]; see "func <target> call --help"\n');
       return 2;
     }
     const [module, method, ...rest] = words as [string, string, ...string[]];

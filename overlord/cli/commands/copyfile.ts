@@ -1,5 +1,6 @@
 // `func <target> copyfile --file LOCAL --remotepath PATH`: sends a file in 60000-byte chunks
 // (copyfile.open + copyfile.append) to every target at once, one chunk at a time.
+import fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { sendFile } from '../../local/copyfile.js';
 import { renderHostText } from '../../text-render.js';
@@ -24,7 +25,12 @@ const copyfile: Subcommand = {
     const file = strOpt(args, 'file');
     const remote = strOpt(args, 'remotepath');
     if (!file || !remote) {
-      ctx.io.err('copyfile needs --file LOCAL and --remotepath PATH\n');
+      ctx.io.err('func: copyfile needs --file LOCAL and --remotepath PATH\n');
+      return 2;
+    }
+    const problem = localFileProblem(file);
+    if (problem) {
+      ctx.io.err(`func: copyfile: cannot send ${file}: ${problem}\n`);
       return 2;
     }
     const overlord = ctx.overlord();
@@ -36,5 +42,23 @@ const copyfile: Subcommand = {
     return reporter.finish();
   },
 };
+
+/** Why the local file cannot be sent (a user's mistake, said in one line), or null when it can. */
+function localFileProblem(file: string): string | null {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  }
+  if (!stat.isFile()) return 'not a regular file';
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch {
+    return 'permission denied';
+  }
+  return null;
+}
 
 export default copyfile;

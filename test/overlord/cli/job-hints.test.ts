@@ -19,4 +19,11 @@ describe('job follow-up hints', () => {
       + "  status: func '*' call --jobstatus '*-command-run-1.5'\n"
       + "  cancel: func '*' call --cancel '*-command-run-1.5'\n");
   });
+
+  it('repeats the run\'s -c FILE in both commands, so they read the same overlord config', () => {
+    expect(jobHints('web1-command-run-2.5', 'web1', 'interrupted', '/etc/func/other overlord.conf')).to.equal(
+      "interrupted; job web1-command-run-2.5 keeps running on the minions.\n"
+      + "  status: func -c '/etc/func/other overlord.conf' web1 call --jobstatus web1-command-run-2.5\n"
+      + "  cancel: func -c '/etc/func/other overlord.conf' web1 call --cancel web1-command-run-2.5\n");
+  });
 });

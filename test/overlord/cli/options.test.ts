@@ -80,6 +80,16 @@ describe('func command line', function () {
     expect(plain.stderr).to.not.include('taken as the target');
   });
 
+  it('refuses a copyfile of a missing or unreadable local file in one line naming it, before calling anyone (exit 2)', async () => {
+    const gone = path.join(root, 'no-such-file');
+    const r = await func('web1', 'copyfile', '-f', gone, '--remotepath', '/tmp/x');
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.equal(`func: copyfile: cannot send ${gone}: no such file\n`);
+    const dir = await func('web1', 'copyfile', '-f', root, '--remotepath', '/tmp/x');
+    expect(dir.code).to.equal(2);
+    expect(dir.stderr).to.equal(`func: copyfile: cannot send ${root}: not a regular file\n`);
+  });
+
   it('reads -c FILE as given (not under FUNC_ROOT) and fails on a missing one', async () => {
     const missing = await func('-c', path.join(root, 'nope.conf'), '*', 'list_minions');
     expect(missing.code).to.equal(2);
