@@ -2,6 +2,7 @@
 // (copyfile.open + copyfile.append) to every target at once, one chunk at a time.
 import fs from 'node:fs';
 import type { Argv } from 'yargs';
+import { InvalidArgumentsError } from '../../../common/errors.js';
 import { sendFile } from '../../local/copyfile.js';
 import { renderHostText } from '../../text-render.js';
 import type { HostOutcome } from '../../outcome.js';
@@ -29,10 +30,8 @@ const copyfile: Subcommand = {
       return 2;
     }
     const problem = localFileProblem(file);
-    if (problem) {
-      ctx.io.err(`func: copyfile: cannot send ${file}: ${problem}\n`);
-      return 2;
-    }
+    // thrown, not printed: the CLI prints it as one line (exit 2), and -v adds the stack
+    if (problem) throw new InvalidArgumentsError(`copyfile: cannot send ${file}: ${problem}`, [{ name: 'file', expected: 'a readable regular file', got: problem }]);
     const overlord = ctx.overlord();
     const hosts = await overlord.hosts();
     const reporter = new ResultReporter({ format: jsonOrText(args), verbose: args.verbose === true, io: ctx.io, hosts, render: line });
