@@ -2,6 +2,7 @@
 // here (at most `concurrency` in flight, a deadline each). Yields progress and one outcome per host, never throws.
 import { setMaxListeners } from 'node:events';
 import type { CallRequest, HostEvent, HostResult, TransportClient } from '../transport/types.js';
+import { HostEventQueue } from '../transport/host-event-queue.js';
 import { TimeoutError } from '../common/errors.js';
 import { ok, outcomeFromError, type HostOutcome } from './outcome.js';
 
@@ -85,9 +86,8 @@ async function* perHostCalls(options: FanoutOptions): AsyncGenerator<HostEvent, 
   const onOuterAbort = (): void => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (options.signal?.aborted) stop.abort(options.signal.reason);
-  const ready: HostEvent[] = [];
-  let wake: (() => void) | null = null;
-  const push = (e: HostEvent): void => { ready.push(e); wake?.(); };
+  const queue = new HostEventQueue();
+  const push = queue.push;
   let next = 0;
   const launch = (): void => {
     const host = hosts[next++]!;
@@ -102,15 +102,7 @@ async function* perHostCalls(options: FanoutOptions): AsyncGenerator<HostEvent, 
   };
   try {
     for (let i = 0; i < limit; i++) launch();
-    for (let done = 0; done < hosts.length;) {
-      if (ready.length === 0) await new Promise<void>((resolve) => { wake = resolve; });
-      wake = null;
-      while (ready.length > 0) {
-        const e = ready.shift()!;
-        if (e.kind === 'result') done++;
-        yield e;
-      }
-    }
+    yield* queue.drain(hosts.length);
   } finally {
     stop.abort();
     options.signal?.removeEventListener('abort', onOuterAbort);

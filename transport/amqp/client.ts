@@ -8,6 +8,7 @@ import type { ConfigOf } from '../../common/config.js';
 import { BrokerUnavailableError, ConnectionError, PayloadTooLargeError, TimeoutError, type FuncError } from '../../common/errors.js';
 import { errorFromFailure } from '../../common/remote-failure.js';
 import { ok, outcomeFromError } from '../outcome.js';
+import { HostEventQueue } from '../host-event-queue.js';
 import { JOB_ENDED_STATUS, type CallOptions, type CallRequest, type ClientInit, type HostEvent, type ManyCallOptions, type ProgressEvent, type TransportClient, type WireValue } from '../types.js';
 import { BrokerLink } from './broker-link.js';
 import { declareExchanges, declareReplyQueue } from './declare.js';
@@ -83,24 +84,14 @@ export class AmqpClient implements TransportClient {
     const unique = [...new Map(hosts.map((h) => [h.toLowerCase(), h])).values()];
     if (unique.length === 0) return;
     const timeout = options.timeout ?? 0;
-    const events: HostEvent[] = [];
-    let wake: (() => void) | null = null;
-    const push = (e: HostEvent): void => { events.push(e); wake?.(); };
+    const queue = new HostEventQueue();
+    const push = queue.push;
     const id = this.begin(unique, request, timeout, options.signal, {
       progress: (host, progress) => push({ kind: 'progress', host, progress }),
       settle: (host, r) => push({ kind: 'result', host, outcome: 'error' in r ? outcomeFromError(r.error, timeout) : ok(r.value) }),
     });
-    let results = 0;
     try {
-      while (results < unique.length) {
-        if (events.length === 0) await new Promise<void>((resolve) => { wake = resolve; });
-        wake = null;
-        while (events.length > 0) {
-          const e = events.shift()!;
-          if (e.kind === 'result') results++;
-          yield e;
-        }
-      }
+      yield* queue.drain(unique.length);
     } finally {
       this.finish(id, (host) => ({ error: new TimeoutError(`call to ${host} cancelled`) }));
     }
