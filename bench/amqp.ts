@@ -30,6 +30,8 @@ const XMLRPC_PORT = 51334;
 const REPS = 3;
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (s: string): void => { process.stderr.write(`${s}\n`); };
+/** `--only rates` or `--only fanout` runs one half (for profiling); the default runs both and writes the results */
+const ONLY = ((i) => (i >= 0 ? process.argv[i + 1] : undefined))(process.argv.indexOf('--only'));
 
 interface Host { child: ChildProcess; cpu(): Promise<number>; stop(): Promise<void> }
 
@@ -208,8 +210,10 @@ async function main(): Promise<void> {
 }
 
 async function runAll(fleet: BenchFleet): Promise<void> {
+  if (ONLY === 'fanout') { await fanouts(fleet); return; }
   log('test.ping round trips');
   const rates = [...await rawRates(), ...await ourRates(fleet)];
+  if (ONLY === 'rates') return;
   const ratio = (k: number): number => rates.find((r) => r.caller.startsWith('func') && r.inFlight === k)!.perSecond
     / rates.find((r) => r.caller.startsWith('raw') && r.inFlight === k)!.perSecond;
   for (const k of IN_FLIGHT) log(`  ${k} in flight: ours / raw amqplib = ${(ratio(k) * 100).toFixed(0)} % (goal >= 80 %)`);
