@@ -8,7 +8,7 @@ import { silentLogger } from '../common/log.js';
 import { startMinion, type MinionHandle } from '../minion/daemon.js';
 import { BENCH_PORT } from './fanout-fleet.js';
 
-interface HostArgs { mode: 'minions' | 'raw'; list?: string; prefix: string; url: string; transports?: string; queue?: string; queueType?: string; port?: string }
+interface HostArgs { mode: 'minions' | 'raw'; list?: string; prefix: string; url: string; transports?: string; queue?: string; queueType?: string; port?: string; journal?: string; maxBatch?: string }
 
 async function startMinions(a: HostArgs): Promise<() => Promise<unknown>> {
   const list = JSON.parse(fs.readFileSync(a.list!, 'utf8')) as Array<{ name: string; root: string }>;
@@ -18,7 +18,7 @@ async function startMinions(a: HostArgs): Promise<() => Promise<unknown>> {
       root: m.root, name: m.name, log: silentLogger, crlPollMs: 600000,
       settings: {
         transports: a.transports ?? 'amqp', listen_addr: m.name, listen_port: a.port ?? String(BENCH_PORT),
-        amqp_prefix: a.prefix, amqp_url: a.url, amqp_journal: '', amqp_queue_type: a.queueType ?? 'classic',
+        amqp_prefix: a.prefix, amqp_url: a.url, amqp_journal: a.journal ?? '', amqp_queue_type: a.queueType ?? 'classic', amqp_max_batch: a.maxBatch ?? '256',
       },
     }));
   }

@@ -18,7 +18,7 @@ export async function removePrefix(prefix: string, queues: string[] = [], url = 
     const ch = await conn.createChannel();
     ch.on('error', () => {});
     for (const q of [`${prefix}.dead`, ...queues]) await ch.deleteQueue(q);
-    for (const x of ['requests', 'broadcast', 'replies', 'dead']) await ch.deleteExchange(`${prefix}.${x}`);
+    for (const x of ['requests', 'replies', 'dead']) await ch.deleteExchange(`${prefix}.${x}`);
     await ch.close();
   } finally {
     await conn.close().catch(() => {});

@@ -1,9 +1,10 @@
 // The overlord side of func over AMQP: signs requests and publishes them with confirms (one message for many
-// hosts: a broadcast), consumes its own reply queue, accepts a reply for host X only when X's certificate signed
-// it, streams progress, reports hosts that do not answer by the deadline as timeouts, and after a broker outage
-// republishes what is still pending (the minions' journals make that exactly-once).
+// hosts: a broadcast; calls to one host made in the same turn of the event loop: one batch), consumes its own
+// reply queue, accepts a reply for host X only when X's certificate signed it, streams progress, reports hosts
+// that do not answer by the deadline as timeouts, and after a broker outage republishes what is still pending
+// (the minions' journals make that exactly-once).
 import { randomBytes } from 'node:crypto';
-import type { ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
 import type { ConfigOf } from '../../common/config.js';
 import { BrokerUnavailableError, ConnectionError, PayloadTooLargeError, TimeoutError, type FuncError } from '../../common/errors.js';
 import { errorFromFailure } from '../../common/remote-failure.js';
@@ -12,7 +13,7 @@ import { HostEventQueue } from '../host-event-queue.js';
 import { JOB_ENDED_STATUS, type CallOptions, type CallRequest, type ClientInit, type HostEvent, type ManyCallOptions, type ProgressEvent, type TransportClient, type WireValue } from '../types.js';
 import { BrokerLink } from './broker-link.js';
 import { declareExchanges, declareReplyQueue } from './declare.js';
-import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
+import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
 import { deadLetter, publishOptions } from './message-properties.js';
 import { Topology } from './naming.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
@@ -28,16 +29,19 @@ const MAX_FOLLOWED_JOBS = 10_000;
 const MAX_KEPT_JOB_EVENTS = 1000;
 const KEEP_ENDED_JOB_EVENTS_MS = 60_000;
 
+/** One signed message as published; the requests it carries share it, and a republish sends exactly these bytes. */
+interface Outgoing { ids: string[]; exchange: string; key: string; body: Buffer; options: Options.Publish }
+
 /** A request waiting for answers. */
 interface Pending {
   id: string;
   /** hosts still awaited: lower-case name → name as the caller gave it */
   awaited: Map<string, string>;
-  exchange: string;
-  key: string;
-  body: Buffer;
-  headers: Record<string, string>;
   envelope: RequestEnvelope;
+  /** a call to one host: the encoded request, waiting to be batched with the others of this turn */
+  json: string;
+  /** the message that carries it, once signed */
+  message: Outgoing | null;
   progress(host: string, event: ProgressEvent): void;
   settle(host: string, result: Settled): void;
   timer?: NodeJS.Timeout;
@@ -59,6 +63,9 @@ export class AmqpClient implements TransportClient {
   private connecting: Promise<void> | null = null;
   private pub: ConfirmChannel | null = null;
   private closed = false;
+  /** calls to one host made in this turn of the event loop, per host (lower case), signed together at its end */
+  private unsent = new Map<string, { host: string; calls: Pending[] }>();
+  private flushScheduled = false;
 
   constructor(private readonly init: ClientInit<AmqpOverlordSettings>) {
     this.settings = checkCommon(init.options);
@@ -135,30 +142,32 @@ export class AmqpClient implements TransportClient {
     await this.link?.close();
   }
 
-  /** Registers, signs and publishes one request; returns its id. Outcomes arrive through `sink`. */
+  /**
+   * Registers one request and has it signed and published: a broadcast at once; a call to one host at the end of
+   * this turn, in one batch with the other calls to that host (at once when amqp_max_batch = 1). Returns its id;
+   * outcomes arrive through `sink`.
+   */
   private begin(hosts: string[], request: CallRequest, timeout: number, signal: AbortSignal | undefined,
     sink: Pick<Pending, 'progress' | 'settle'>): string {
     const id = randomBytes(16).toString('hex');
     const now = Date.now();
     const ttl = timeout > 0 ? timeout : this.init.options.amqp_request_ttl * 1000;
+    const broadcast = hosts.length > 1;
     const envelope: RequestEnvelope = {
       kind: 'request', id, sent: now, expires: now + Math.max(1, Math.round(ttl)), replyTo: this.replyId,
-      method: request.method, params: request.params, targets: hosts.length > 1 ? hosts : null,
+      method: request.method, params: request.params, targets: broadcast ? hosts : null,
     };
-    const awaited = new Map(hosts.map((h) => [h.toLowerCase(), h]));
-    const p: Pending = {
-      id, awaited, envelope, body: Buffer.alloc(0), headers: {},
-      exchange: hosts.length > 1 ? this.topo.broadcastExchange : this.topo.requestExchange,
-      key: hosts.length > 1 ? '' : hosts[0]!,
-      progress: sink.progress,
-      settle: sink.settle,
-    };
+    const p: Pending = { id, awaited: new Map(hosts.map((h) => [h.toLowerCase(), h])), envelope, json: '', message: null, progress: sink.progress, settle: sink.settle };
     try {
       if (this.closed) throw new ConnectionError('the AMQP client is closed');
-      if (hosts.length === 1) this.topo.minionKey(hosts[0]!);
-      p.body = encodeEnvelope(envelope);
-      if (p.body.length > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the request of ${p.body.length} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
-      p.headers = this.signer.sign(p.body);
+      const keys = hosts.map((h) => this.topo.minionKey(h));
+      if (broadcast) {
+        // one message, routed by the broker to each named minion's queue (BCC: sender-selected distribution)
+        p.message = this.sign([p], encodeEnvelope(envelope), envelope, { BCC: keys.slice(1) }, keys[0]!);
+      } else {
+        p.json = encodeItem(envelope);
+        if (p.json.length > this.settings.maxBodyBytes) this.sign([p], Buffer.from(p.json), envelope, {}, keys[0]!); // throws the size error
+      }
     } catch (err) {
       const error = err as FuncError;
       queueMicrotask(() => { for (const h of hosts) sink.settle(h, { error }); });
@@ -169,8 +178,74 @@ export class AmqpClient implements TransportClient {
       p.timer = setTimeout(() => this.finish(id, (host) => ({ error: new TimeoutError(`no answer from ${host} within ${timeout} ms`) })), timeout);
     }
     signal?.addEventListener('abort', () => this.finish(id, (host) => ({ error: new TimeoutError(`call to ${host} aborted`) })), { once: true });
-    void this.ensureConnected().then(() => this.publish(p), (err: FuncError) => this.finish(id, () => ({ error: err })));
+    if (p.message) this.send(p.message);
+    else if (this.settings.maxBatch <= 1) this.sendBatch(hosts[0]!, [p]);
+    else this.queueUnsent(hosts[0]!, p);
     return id;
+  }
+
+  private queueUnsent(host: string, p: Pending): void {
+    const waiting = this.unsent.get(host.toLowerCase());
+    if (waiting) waiting.calls.push(p);
+    else this.unsent.set(host.toLowerCase(), { host, calls: [p] });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushUnsent());
+    }
+  }
+
+  /** Signs and sends the calls of this turn: per host, messages of at most amqp_max_batch calls and amqp_max_body_bytes. */
+  private flushUnsent(): void {
+    this.flushScheduled = false;
+    const unsent = this.unsent;
+    this.unsent = new Map();
+    for (const { host, calls } of unsent.values()) {
+      const live = calls.filter((p) => this.pending.has(p.id)); // not timed out or aborted meanwhile
+      let chunk: Pending[] = [];
+      let bytes = 0;
+      for (const p of live) {
+        if (chunk.length > 0 && (chunk.length >= this.settings.maxBatch || bytes + p.json.length + 64 > this.settings.maxBodyBytes)) {
+          this.sendBatch(host, chunk);
+          chunk = [];
+          bytes = 0;
+        }
+        chunk.push(p);
+        bytes += p.json.length + 1;
+      }
+      if (chunk.length > 0) this.sendBatch(host, chunk);
+    }
+  }
+
+  /** One signed message carrying these calls to `host` (a batch when there are several). */
+  private sendBatch(host: string, chunk: Pending[]): void {
+    let batchId = '';
+    const sent = Date.now();
+    const body = encodeItems(chunk.map((p) => p.json), () => (batchId = randomBytes(16).toString('hex')), sent);
+    const env: Envelope = chunk.length === 1 ? chunk[0]!.envelope : { kind: 'batch', id: batchId, sent, items: chunk.map((p) => p.envelope) };
+    let message: Outgoing;
+    try {
+      message = this.sign(chunk, body, env, {}, this.topo.minionKey(host));
+    } catch (err) {
+      for (const p of chunk) this.finish(p.id, () => ({ error: err as FuncError }));
+      return;
+    }
+    for (const p of chunk) p.message = message;
+    this.send(message);
+  }
+
+  /** Checks the size, signs, and makes the message to publish (mandatory: a minion without a queue is returned). */
+  private sign(requests: Pending[], body: Buffer, env: Envelope, extra: Options.Publish, key: string): Outgoing {
+    if (body.length > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the request of ${body.length} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
+    const headers = this.signer.sign(body);
+    return {
+      ids: requests.map((p) => p.id), exchange: this.topo.requestExchange, key, body,
+      options: { ...publishOptions(env, headers, this.replyQueue), mandatory: true, ...extra },
+    };
+  }
+
+  private send(message: Outgoing): void {
+    void this.ensureConnected().then(() => this.publish(message),
+      (err: FuncError) => { for (const id of message.ids) this.finish(id, () => ({ error: err })); });
   }
 
   /** Settles every host still awaited by request `id` with `why(host)` and forgets the request. */
@@ -183,13 +258,19 @@ export class AmqpClient implements TransportClient {
     p.awaited.clear();
   }
 
-  private publish(p: Pending): void {
+  private publish(m: Outgoing): void {
     const pub = this.pub;
-    if (pub === null || !this.pending.has(p.id)) return; // republished after the reconnect
-    const options = { ...publishOptions(p.envelope, p.headers, this.replyQueue), mandatory: p.exchange === this.topo.requestExchange };
-    pub.publish(p.exchange, p.key, p.body, options, (err) => {
-      if (err) this.init.log.warn(`AMQP: the broker did not confirm request ${p.id}: ${err.message ?? err}; it is sent again after a reconnect`);
+    if (pub === null || !m.ids.some((id) => this.pending.has(id))) return; // republished after the reconnect, or all settled
+    pub.publish(m.exchange, m.key, m.body, m.options, (err) => {
+      if (err) this.init.log.warn(`AMQP: the broker did not confirm message ${m.options.messageId}: ${err.message ?? err}; it is sent again after a reconnect`);
     });
+  }
+
+  /** After a reconnect: every message that still carries a pending request, once, exactly as first signed. */
+  private republish(): void {
+    const messages = new Set<Outgoing>();
+    for (const p of this.pending.values()) if (p.message) messages.add(p.message);
+    for (const m of messages) this.publish(m);
   }
 
   private ensureConnected(): Promise<void> {
@@ -201,7 +282,7 @@ export class AmqpClient implements TransportClient {
         urls: this.settings.urls, auth: this.settings.auth, tls: this.init.tls, connectionName: `func overlord ${this.replyId}`, log: this.init.log,
         setup: (conn) => this.setup(conn),
         onLost: () => { this.pub = null; },
-        onRestored: () => { for (const p of this.pending.values()) this.publish(p); },
+        onRestored: () => this.republish(),
       });
       await link.connect();
       this.link = link;
@@ -223,10 +304,14 @@ export class AmqpClient implements TransportClient {
     this.pub = pub;
   }
 
+  /** A message the broker could not route: its minion has no queue. */
   private onReturn(msg: Message): void {
-    const p = this.pending.get(String(msg.properties.messageId));
-    if (p === undefined) return;
-    this.finish(p.id, (host) => ({ error: new ConnectionError(`${host} has no queue on the AMQP broker (${this.topo.minionQueue(host.toLowerCase())}): funcd never served AMQP there, or func-amqp-setup did not include it`) }));
+    let env: Envelope;
+    try { env = decodeEnvelope(msg.content); } catch { return; }
+    const ids = env.kind === 'batch' ? env.items.map((x) => x.id) : [env.id];
+    for (const id of ids) {
+      this.finish(id, (host) => ({ error: new ConnectionError(`${host} has no queue on the AMQP broker (${this.topo.minionQueue(host.toLowerCase())}): funcd never served AMQP there, or func-amqp-setup did not include it`) }));
+    }
   }
 
   private onReply(pub: ConfirmChannel, msg: ConsumeMessage | null): void {
@@ -250,11 +335,17 @@ export class AmqpClient implements TransportClient {
     } catch (err) {
       throw MessageRejectedError.from(err instanceof PayloadTooLargeError ? RejectReasons.OVERSIZE : RejectReasons.FORMAT, err as Error);
     }
-    if (env.kind === 'request') throw new MessageRejectedError(RejectReasons.UNEXPECTED, 'a request in a reply queue');
+    const answers = answersOf(env);
+    if (answers === null) throw new MessageRejectedError(RejectReasons.UNEXPECTED, 'a request in a reply queue');
+    const cn = signer.cn.toLowerCase();
+    const foreign = answers.find((a) => a.host.toLowerCase() !== cn);
+    if (foreign) throw new MessageRejectedError(RejectReasons.WRONG_SIGNER, `a reply for ${foreign.host} signed by ${signer.cn}`);
+    for (const a of answers) this.take(a);
+  }
+
+  /** Hands an answer to its pending request; a late or second copy is dropped, job progress goes to followers. */
+  private take(env: AnswerEnvelope): void {
     const host = env.host.toLowerCase();
-    if (signer.cn.toLowerCase() !== host) {
-      throw new MessageRejectedError(RejectReasons.WRONG_SIGNER, `a reply for ${env.host} signed by ${signer.cn}`);
-    }
     const p = this.pending.get(env.id);
     const name = p?.awaited.get(host);
     if (p === undefined || name === undefined) {
@@ -268,4 +359,12 @@ export class AmqpClient implements TransportClient {
     p.settle(name, env.kind === 'response' ? { value: env.value } : { error: errorFromFailure(env.error) });
     if (p.awaited.size === 0) { this.pending.delete(p.id); clearTimeout(p.timer); }
   }
+}
+
+/** The answers a reply message carries, or null when it carries requests. */
+function answersOf(env: Envelope): AnswerEnvelope[] | null {
+  if (env.kind === 'request') return null;
+  if (env.kind !== 'batch') return [env];
+  const items: Envelope[] = env.items;
+  return items.every((x): x is AnswerEnvelope => x.kind !== 'request' && x.kind !== 'batch') ? items : null;
 }

@@ -1,5 +1,5 @@
-// Declares func's AMQP topology on a channel (docs/amqp-protocol.md §2): the four exchanges, the dead-letter
-// queue, a minion's queue with its two bindings, an overlord's reply queue. Durable throughout; idempotent.
+// Declares func's AMQP topology on a channel (docs/amqp-protocol.md §2): the three exchanges, the dead-letter
+// queue, a minion's queue and its binding, an overlord's reply queue. Durable throughout; idempotent.
 import type { Channel } from 'amqplib';
 import type { Topology } from './naming.js';
 
@@ -13,19 +13,17 @@ export const DEAD_QUEUE_MAX_LENGTH = 10_000;
 /** The exchanges and the dead-letter queue. */
 export async function declareExchanges(ch: Channel, topo: Topology, queueType: QueueType): Promise<void> {
   await ch.assertExchange(topo.requestExchange, 'direct', { durable: true });
-  await ch.assertExchange(topo.broadcastExchange, 'fanout', { durable: true });
   await ch.assertExchange(topo.replyExchange, 'topic', { durable: true });
   await ch.assertExchange(topo.deadExchange, 'fanout', { durable: true });
   await ch.assertQueue(topo.deadQueue, { durable: true, arguments: { 'x-queue-type': queueType, 'x-max-length': DEAD_QUEUE_MAX_LENGTH } });
   await ch.bindQueue(topo.deadQueue, topo.deadExchange, '');
 }
 
-/** A minion's queue, bound to the request exchange (key: its name) and the broadcast exchange. */
+/** A minion's queue, bound to the request exchange with its name as the key. */
 export async function declareMinionQueue(ch: Channel, topo: Topology, minion: string, queueType: QueueType): Promise<string> {
   const queue = topo.minionQueue(minion);
   await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': queueType, 'x-dead-letter-exchange': topo.deadExchange } });
   await ch.bindQueue(queue, topo.requestExchange, topo.minionKey(minion));
-  await ch.bindQueue(queue, topo.broadcastExchange, '');
   return queue;
 }
 

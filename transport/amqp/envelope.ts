@@ -1,5 +1,6 @@
 // The AMQP message bodies of func (docs/amqp-protocol.md §4): request, response, command-complete and progress,
-// encoded as UTF-8 JSON with wire values in the shared lossless encoding; strict decoding with hard limits.
+// and a batch carrying several of them under one signature, encoded as UTF-8 JSON with wire values in the shared
+// lossless encoding; strict decoding with hard limits.
 import { PayloadTooLargeError, ProtocolError } from '../../common/errors.js';
 import type { RemoteFailure } from '../../common/remote-failure.js';
 import type { ProgressEvent, WireValue } from '../types.js';
@@ -15,6 +16,7 @@ export const MessageKinds = {
   RESPONSE: 'response',
   COMMAND_COMPLETE: 'command-complete',
   PROGRESS: 'progress',
+  BATCH: 'batch',
 } as const;
 export type MessageKind = (typeof MessageKinds)[keyof typeof MessageKinds];
 
@@ -41,7 +43,20 @@ export interface CompleteEnvelope { kind: 'command-complete'; id: string; host: 
 /** Progress of a running call; `seq` counts from 1 per request. */
 export interface ProgressEnvelope { kind: 'progress'; id: string; host: string; sent: number; seq: number; event: ProgressEvent }
 
-export type Envelope = RequestEnvelope | ResponseEnvelope | CompleteEnvelope | ProgressEnvelope;
+/** One call's message: what a batch carries, or a message of its own. */
+export type ItemEnvelope = RequestEnvelope | ResponseEnvelope | CompleteEnvelope | ProgressEnvelope;
+/** Answers: what a minion sends back. */
+export type AnswerEnvelope = ResponseEnvelope | CompleteEnvelope | ProgressEnvelope;
+
+/**
+ * Several requests to one minion, or several answers to one reply id, in one message with one signature (§4.1):
+ * the items of a batch are all requests (each with `targets` null) or all answers, never batches.
+ */
+export type BatchEnvelope =
+  | { kind: 'batch'; id: string; sent: number; items: RequestEnvelope[] }
+  | { kind: 'batch'; id: string; sent: number; items: AnswerEnvelope[] };
+
+export type Envelope = ItemEnvelope | BatchEnvelope;
 
 /** Hard limits applied while decoding; breaking one gives PayloadTooLargeError. */
 export interface EnvelopeLimits {
@@ -50,9 +65,11 @@ export interface EnvelopeLimits {
   maxDepth: number;
   /** hosts in one broadcast */
   maxTargets: number;
+  /** items in one batch */
+  maxItems: number;
 }
 export const DEFAULT_ENVELOPE_LIMITS: Readonly<EnvelopeLimits> = Object.freeze({
-  maxBytes: 16 * 1024 * 1024, maxDepth: 64, maxTargets: 100_000,
+  maxBytes: 16 * 1024 * 1024, maxDepth: 64, maxTargets: 100_000, maxItems: 1024,
 });
 
 /** Request ids, reply ids: 1-64 of [A-Za-z0-9_-]. */
@@ -62,17 +79,33 @@ const MAX_HOST_BYTES = 255;
 
 /** Serialises an envelope to its body bytes. */
 export function encodeEnvelope(e: Envelope): Buffer {
-  const head = { v: ENVELOPE_VERSION, kind: e.kind, id: e.id, sent: e.sent };
-  let body: Record<string, unknown>;
+  if (e.kind === 'batch') return encodeBatch(e.id, e.sent, (e.items as ItemEnvelope[]).map(encodeItem));
+  return encodeItems([encodeItem(e)], () => e.id, e.sent);
+}
+
+/**
+ * One item as JSON text without the version field: what a batch lists. Encoding each item once lets a sender
+ * measure it, and fail it alone, before it joins a batch.
+ */
+export function encodeItem(e: ItemEnvelope): string {
+  const head = { kind: e.kind, id: e.id, sent: e.sent };
   switch (e.kind) {
     case 'request':
-      body = { ...head, expires: e.expires, reply_to: e.replyTo, method: e.method, params: e.params.map(wireToJson), targets: e.targets };
-      break;
-    case 'response': body = { ...head, host: e.host, value: wireToJson(e.value) }; break;
-    case 'command-complete': body = { ...head, host: e.host, error: e.error }; break;
-    case 'progress': body = { ...head, host: e.host, seq: e.seq, event: e.event }; break;
+      return JSON.stringify({ ...head, expires: e.expires, reply_to: e.replyTo, method: e.method, params: e.params.map(wireToJson), targets: e.targets });
+    case 'response': return JSON.stringify({ ...head, host: e.host, value: wireToJson(e.value) });
+    case 'command-complete': return JSON.stringify({ ...head, host: e.host, error: e.error });
+    case 'progress': return JSON.stringify({ ...head, host: e.host, seq: e.seq, event: e.event });
   }
-  return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+/** The body of one message carrying already encoded items: the item alone when there is one, else a batch `id`. */
+export function encodeItems(items: readonly string[], batchId: () => string, sent: number): Buffer {
+  return items.length === 1 ? Buffer.from(`{"v":${ENVELOPE_VERSION},${items[0]!.slice(1)}`, 'utf8') : encodeBatch(batchId(), sent, items);
+}
+
+/** The body of a batch whose items are already encoded (encodeItem). */
+export function encodeBatch(id: string, sent: number, items: readonly string[]): Buffer {
+  return Buffer.from(`{"v":${ENVELOPE_VERSION},"kind":"batch","id":${JSON.stringify(id)},"sent":${sent},"items":[${items.join(',')}]}`, 'utf8');
 }
 
 /** Decodes and checks a body; throws ProtocolError (bad format) or PayloadTooLargeError (a limit). */
@@ -87,6 +120,31 @@ export function decodeEnvelope(body: Uint8Array, limits: Partial<EnvelopeLimits>
   }
   if (!isObject(data)) throw new ProtocolError('AMQP body: expected a JSON object');
   if (data.v !== ENVELOPE_VERSION) throw new ProtocolError(`AMQP body: unsupported envelope version ${JSON.stringify(data.v)} (expected ${ENVELOPE_VERSION})`);
+  if (data.kind === 'batch') return decodeBatch(data, lim);
+  return decodeItem(data, lim);
+}
+
+function decodeBatch(data: Record<string, unknown>, lim: EnvelopeLimits): BatchEnvelope {
+  const id = field(data, 'id', isId, 'an id of 1-64 [A-Za-z0-9_-]');
+  const sent = field(data, 'sent', isTime, 'a time in ms since the epoch');
+  const raw = field(data, 'items', (v): v is unknown[] => Array.isArray(v) && v.length > 0, 'a non-empty array');
+  if (raw.length > lim.maxItems) throw new PayloadTooLargeError(`AMQP batch: ${raw.length} items exceed the limit of ${lim.maxItems}`);
+  const items = raw.map((x, i) => {
+    if (!isObject(x)) throw new ProtocolError(`AMQP batch: items[${i}] must be an object`);
+    if (x.kind === 'batch') throw new ProtocolError(`AMQP batch: items[${i}] is a batch (batches do not nest)`);
+    if (x.v !== undefined && x.v !== ENVELOPE_VERSION) throw new ProtocolError(`AMQP batch: items[${i}] has version ${JSON.stringify(x.v)}`);
+    return decodeItem(x, lim);
+  });
+  const requests = items.filter((x): x is RequestEnvelope => x.kind === 'request');
+  if (requests.length === items.length) {
+    if (requests.some((r) => r.targets !== null)) throw new ProtocolError('AMQP batch: a request in a batch must have "targets": null (broadcasts are not batched)');
+    return { kind: 'batch', id, sent, items: requests };
+  }
+  if (requests.length > 0) throw new ProtocolError('AMQP batch: the items mix requests and answers');
+  return { kind: 'batch', id, sent, items: items as AnswerEnvelope[] };
+}
+
+function decodeItem(data: Record<string, unknown>, lim: EnvelopeLimits): ItemEnvelope {
   const id = field(data, 'id', isId, 'an id of 1-64 [A-Za-z0-9_-]');
   const sent = field(data, 'sent', isTime, 'a time in ms since the epoch');
   switch (data.kind) {
@@ -102,7 +160,7 @@ export function decodeEnvelope(body: Uint8Array, limits: Partial<EnvelopeLimits>
         event: progressEvent(data.event),
       };
     default:
-      throw new ProtocolError(`AMQP body: unknown kind ${JSON.stringify(data.kind)} (expected request, response, command-complete or progress)`);
+      throw new ProtocolError(`AMQP body: unknown kind ${JSON.stringify(data.kind)} (expected request, response, command-complete, progress or batch)`);
   }
 }
 

@@ -8,18 +8,30 @@ import type { MessageRejectedError } from './rejection.js';
 
 /** Publish options of an envelope with its signature headers. */
 export function publishOptions(e: Envelope, headers: Record<string, string>, replyQueue?: string): Options.Publish {
-  const request = e.kind === 'request';
   return {
     contentType: CONTENT_TYPE,
     type: e.kind,
-    messageId: request ? e.id : `${e.id}.${e.kind === 'progress' ? e.seq : 'r'}`,
-    ...(request ? { expiration: String(Math.max(1, e.expires - Date.now())) } : { correlationId: e.id }),
+    ...identity(e),
     ...(replyQueue !== undefined ? { replyTo: replyQueue } : {}),
     timestamp: Math.floor(e.sent / 1000),
-    persistent: e.kind !== 'progress',
+    // requests survive a broker restart; an answer lost with one is sent again from the minion's journal (§6)
+    persistent: e.kind === 'request' || (e.kind === 'batch' && e.items[0]?.kind === 'request'),
     appId: 'func-ts',
     headers,
   };
+}
+
+/** message_id, and correlation_id (answers) or expiration (requests: until the last item expires). */
+function identity(e: Envelope): Pick<Options.Publish, 'messageId' | 'correlationId' | 'expiration'> {
+  const until = (expires: number): string => String(Math.max(1, expires - Date.now()));
+  switch (e.kind) {
+    case 'request': return { messageId: e.id, expiration: until(e.expires) };
+    case 'batch': {
+      const last = Math.max(...e.items.map((x) => (x.kind === 'request' ? x.expires : 0)));
+      return last > 0 ? { messageId: e.id, expiration: until(last) } : { messageId: e.id };
+    }
+    default: return { messageId: `${e.id}.${e.kind === 'progress' ? e.seq : 'r'}`, correlationId: e.id };
+  }
 }
 
 /** Reason headers added to a dead-lettered copy. */

@@ -42,8 +42,6 @@ export class Topology {
 
   /** direct exchange; a minion's queue is bound with its name as the key */
   get requestExchange(): string { return `${this.prefix}.requests`; }
-  /** fanout exchange; every minion queue is bound to it */
-  get broadcastExchange(): string { return `${this.prefix}.broadcast`; }
   /** topic exchange; replies are routed by `<reply id>.<minion name>` */
   get replyExchange(): string { return `${this.prefix}.replies`; }
   /** fanout exchange and queue of rejected messages (each with an x-func-reason header) */
@@ -77,7 +75,7 @@ export class Topology {
     const p = regexLiteral(this.prefix);
     return {
       configure: `^${p}\\.reply\\..+$`,
-      write: `^${p}\\.(requests|broadcast|dead|reply\\..+)$`,
+      write: `^${p}\\.(requests|dead|reply\\..+)$`,
       read: `^${p}\\.(replies|reply\\..+)$`,
       topic: { exchange: this.replyExchange, write: '^$', read: '^[A-Za-z0-9_-]+\\.#$' },
     };

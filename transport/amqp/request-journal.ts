@@ -1,6 +1,7 @@
 // The minion's record of the AMQP request ids it has taken (docs/amqp-protocol.md §6): written before a request
 // is acknowledged, kept until the request expires, with the signed answer once there is one, so a redelivered
-// or replayed request never runs twice and a finished one gets its recorded answer again. One JSON line per event.
+// or replayed request never runs twice and a finished one gets its recorded answer again. One JSON line per
+// message: the requests of one (batch) message taken, or the answers of one (batch) message sent.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -17,7 +18,10 @@ export interface JournalEntry {
   reply?: StoredReply;
 }
 
-interface Line { id: string; e?: number; d?: string; s: 'running' | 'done'; b?: string; h?: Record<string, string> }
+/** A request taken: `r` lists [id, expires] (one per item of a batch); an answer sent: `ids` it answers. */
+type Line =
+  | { s: 'running'; d: string; r: Array<[string, number]> }
+  | { s: 'done'; ids: string[]; b: string; h: Record<string, string> };
 
 /** Ids are kept this long past their expiry (clock skew allowance). */
 const KEEP_PAST_EXPIRY_MS = 60_000;
@@ -49,19 +53,22 @@ export class RequestJournal {
     return this.entries.get(id);
   }
 
-  /** Records that request `id` is taken (call before acknowledging it). */
-  begin(id: string, expires: number, digest: string): void {
-    this.entries.set(id, { id, expires, digest, state: 'running' });
-    this.append({ id, e: expires, d: digest, s: 'running' });
+  /** Records that the requests of one message (sha-256 `digest` of its body) are taken: call before acknowledging it. */
+  begin(requests: ReadonlyArray<{ id: string; expires: number }>, digest: string): void {
+    for (const { id, expires } of requests) this.entries.set(id, { id, expires, digest, state: 'running' });
+    this.append({ s: 'running', d: digest, r: requests.map(({ id, expires }) => [id, expires]) });
   }
 
-  /** Records the answer of request `id`. */
-  finish(id: string, reply: StoredReply): void {
-    const entry = this.entries.get(id);
-    if (entry === undefined) return;
-    entry.state = 'done';
-    entry.reply = reply;
-    this.append({ id, s: 'done', b: reply.body.toString('base64'), h: reply.headers });
+  /** Records the answer message of requests `ids` (one signed message, perhaps a batch answering several). */
+  finish(ids: readonly string[], reply: StoredReply): void {
+    const known = ids.filter((id) => this.entries.has(id));
+    if (known.length === 0) return;
+    for (const id of known) {
+      const entry = this.entries.get(id)!;
+      entry.state = 'done';
+      entry.reply = reply;
+    }
+    this.append({ s: 'done', ids: known, b: reply.body.toString('base64'), h: reply.headers });
     this.deadLines++;
   }
 
@@ -90,11 +97,14 @@ export class RequestJournal {
     for (const raw of text.split('\n')) {
       let line: Line;
       try { line = JSON.parse(raw) as Line; } catch { continue; } // a torn last line after a crash
-      if (line.s === 'running' && typeof line.e === 'number') {
-        this.entries.set(line.id, { id: line.id, expires: line.e, digest: line.d ?? '', state: 'interrupted' });
-      } else if (line.s === 'done') {
-        const e = this.entries.get(line.id);
-        if (e && line.b !== undefined) { e.state = 'done'; e.reply = { body: Buffer.from(line.b, 'base64'), headers: line.h ?? {} }; }
+      if (line.s === 'running' && Array.isArray(line.r)) {
+        for (const [id, expires] of line.r) this.entries.set(id, { id, expires, digest: line.d, state: 'interrupted' });
+      } else if (line.s === 'done' && Array.isArray(line.ids)) {
+        const reply = { body: Buffer.from(line.b, 'base64'), headers: line.h ?? {} };
+        for (const id of line.ids) {
+          const e = this.entries.get(id);
+          if (e) { e.state = 'done'; e.reply = reply; }
+        }
       }
     }
     for (const [id, e] of this.entries) if (e.expires + KEEP_PAST_EXPIRY_MS < now) this.entries.delete(id);
@@ -104,10 +114,12 @@ export class RequestJournal {
   private rewrite(): void {
     if (this.file === null) return;
     const lines: string[] = [];
+    const answered = new Map<StoredReply, string[]>(); // one line per answer message, however many ids it answers
     for (const e of this.entries.values()) {
-      lines.push(JSON.stringify({ id: e.id, e: e.expires, d: e.digest, s: 'running' } satisfies Line));
-      if (e.state === 'done' && e.reply) lines.push(JSON.stringify({ id: e.id, s: 'done', b: e.reply.body.toString('base64'), h: e.reply.headers } satisfies Line));
+      lines.push(JSON.stringify({ s: 'running', d: e.digest, r: [[e.id, e.expires]] } satisfies Line));
+      if (e.state === 'done' && e.reply) answered.set(e.reply, [...(answered.get(e.reply) ?? []), e.id]);
     }
+    for (const [reply, ids] of answered) lines.push(JSON.stringify({ s: 'done', ids, b: reply.body.toString('base64'), h: reply.headers } satisfies Line));
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, lines.length ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
     this.close();

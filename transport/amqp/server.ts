@@ -1,7 +1,8 @@
-// The minion side of func over AMQP: consumes <prefix>.minion.<name>, checks each request (content type, size,
-// signature, CA/CRL, format, times, broadcast target), records it in the journal before acknowledging it, runs it
-// through the minion's handler with live progress, and publishes the signed answer with publisher confirms.
-import { createHash } from 'node:crypto';
+// The minion side of func over AMQP: consumes <prefix>.minion.<name>, checks each message (content type, size,
+// signature, CA/CRL, format, times, broadcast target), records its requests in the journal before acknowledging
+// it, runs them through the minion's handler with live progress, and publishes the signed answers with publisher
+// confirms; answers to a batch that finish in the same turn of the event loop go back as one signed batch.
+import { createHash, randomBytes } from 'node:crypto';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { ConfigOf } from '../../common/config.js';
 import { JobError, MarshalError, PayloadTooLargeError } from '../../common/errors.js';
@@ -9,7 +10,7 @@ import { failureOf } from '../../common/remote-failure.js';
 import type { CallHandler, ProgressEvent, ServerInit, TlsMaterial, TransportServer, TransportServerStatus } from '../types.js';
 import { BrokerLink } from './broker-link.js';
 import { declareExchanges, declareMinionQueue } from './declare.js';
-import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
+import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
 import { deadLetter, publishOptions } from './message-properties.js';
 import { Topology } from './naming.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
@@ -20,6 +21,10 @@ import { MessageSigner, SignatureVerifier, checkFreshness, type VerifiedSigner }
 export type AmqpMinionSettings = ConfigOf<typeof AmqpMinionSchema>;
 
 interface Outgoing { key: string; body: Buffer; options: Options.Publish }
+/** A request as taken from a message: `batched` when that message was a batch (its answers may be batched too). */
+interface Taken { request: RequestEnvelope; batched: boolean }
+/** An encoded answer waiting for the end of this turn of the event loop, to leave with the others to its caller. */
+interface QueuedAnswer { id: string; reply: AnswerEnvelope; json: string }
 /** Answers kept while the broker is away (oldest dropped beyond this). */
 const MAX_OUTBOX = 10_000;
 const PRUNE_EVERY_MS = 60_000;
@@ -37,6 +42,9 @@ export class AmqpServer implements TransportServer {
   private sub: Channel | null = null;
   private readonly running = new Map<string, AbortController>();
   private outbox: Outgoing[] = [];
+  /** answers to batched requests per reply id, sent together at the end of the turn */
+  private answerQueue = new Map<string, QueuedAnswer[]>();
+  private flushScheduled = false;
   private state: TransportServerStatus;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -129,19 +137,24 @@ export class AmqpServer implements TransportServer {
       checked = this.check(msg);
     } catch (err) {
       if (!(err instanceof MessageRejectedError)) throw err;
-      if (this.pub) deadLetter(this.pub, this.topo, msg, err, this.init.log, `minion ${this.name}`);
+      this.reject(msg, err);
       sub.ack(msg);
       return;
     }
     if (checked === null) { sub.ack(msg); return; } // a broadcast meant for others
-    this.take(sub, msg, checked.request, checked.peer);
+    this.take(sub, msg, checked.taken, checked.peer);
+  }
+
+  private reject(msg: ConsumeMessage, err: MessageRejectedError): void {
+    if (this.pub) deadLetter(this.pub, this.topo, msg, err, this.init.log, `minion ${this.name}`);
   }
 
   /**
    * The checks of docs/amqp-protocol.md §5 and §7, in order; throws MessageRejectedError. A broadcast that does
-   * not name this minion gives null before its signature is checked (it is ignored, so that costs nothing).
+   * not name this minion gives null before its signature is checked (it is ignored, so that costs nothing). In a
+   * batch, items whose times fail are left out (logged); the message is rejected when no item is left.
    */
-  private check(msg: ConsumeMessage): { request: RequestEnvelope; peer: VerifiedSigner } | null {
+  private check(msg: ConsumeMessage): { taken: Taken[]; peer: VerifiedSigner } | null {
     if (msg.properties.contentType !== CONTENT_TYPE) {
       throw new MessageRejectedError(RejectReasons.CONTENT_TYPE, `content type ${JSON.stringify(msg.properties.contentType ?? null)}, expected ${CONTENT_TYPE}`);
     }
@@ -154,42 +167,73 @@ export class AmqpServer implements TransportServer {
     } catch (err) {
       throw MessageRejectedError.from(err instanceof PayloadTooLargeError ? RejectReasons.OVERSIZE : RejectReasons.FORMAT, err as Error);
     }
-    if (env.kind !== 'request') throw new MessageRejectedError(RejectReasons.UNEXPECTED, `a ${env.kind} in a minion queue`);
-    if (env.targets !== null && !env.targets.some((t) => t === this.name || (t.length === this.name.length && t.toLowerCase() === this.name))) return null;
+    if (env.kind === 'request') {
+      if (env.targets !== null && !env.targets.some((t) => t === this.name || (t.length === this.name.length && t.toLowerCase() === this.name))) return null;
+      const peer = this.verifier!.verify(msg.content, msg.properties.headers);
+      checkFreshness(env.sent, env.expires);
+      return { taken: [{ request: env, batched: false }], peer };
+    }
+    const requests = env.kind === 'batch' ? env.items.filter((x): x is RequestEnvelope => x.kind === 'request') : [];
+    if (env.kind !== 'batch' || requests.length === 0) {
+      throw new MessageRejectedError(RejectReasons.UNEXPECTED, `a ${env.kind === 'batch' ? 'batch of answers' : env.kind} in a minion queue`);
+    }
     const peer = this.verifier!.verify(msg.content, msg.properties.headers);
-    checkFreshness(env.sent, env.expires);
-    return { request: env, peer };
+    let firstFailure: MessageRejectedError | null = null;
+    const taken: Taken[] = [];
+    for (const request of requests) {
+      try {
+        checkFreshness(request.sent, request.expires);
+        taken.push({ request, batched: true });
+      } catch (err) {
+        if (!(err instanceof MessageRejectedError)) throw err;
+        firstFailure ??= err;
+        this.init.log.warn(`AMQP: request ${request.id} (${request.method}) in batch ${env.id} from ${peer.cn} left out: ${err.message}`);
+      }
+    }
+    if (taken.length === 0) throw firstFailure!;
+    return { taken, peer };
   }
 
-  /** The journal decides: run it (recorded before the ack), answer again, drop a duplicate, or refuse a reused id. */
-  private take(sub: Channel, msg: ConsumeMessage, req: RequestEnvelope, peer: VerifiedSigner): void {
+  /**
+   * The journal decides per request: run it (recorded before the ack), answer again, or drop a duplicate. A
+   * known id with another body is a forgery: the whole message is refused and nothing in it runs.
+   */
+  private take(sub: Channel, msg: ConsumeMessage, taken: Taken[], peer: VerifiedSigner): void {
     const journal = this.journal!;
     const digest = createHash('sha256').update(msg.content).digest('hex');
-    const seen = journal.lookup(req.id);
-    if (seen === undefined) {
-      journal.begin(req.id, req.expires, digest);
+    const reused = taken.find(({ request }) => { const seen = journal.lookup(request.id); return seen !== undefined && seen.digest !== digest; });
+    if (reused) {
+      this.reject(msg, new MessageRejectedError(RejectReasons.ID_REUSED, `request id ${reused.request.id} was already used for another request`));
       sub.ack(msg);
-      void this.run(req, peer);
       return;
     }
-    if (seen.digest !== digest) {
-      if (this.pub) deadLetter(this.pub, this.topo, msg, new MessageRejectedError(RejectReasons.ID_REUSED, `request id ${req.id} was already used for another request`), this.init.log, `minion ${this.name}`);
-    } else if (seen.state === 'done' && seen.reply) {
-      this.init.log.info(`AMQP request ${req.id} (${req.method}) arrived again: sending its recorded answer`);
-      this.send({ key: this.topo.replyKey(req.replyTo, this.name), body: seen.reply.body, options: this.replyOptions(seen.reply.body, seen.reply.headers) });
-    } else if (seen.state === 'interrupted') {
-      this.answer(req, { kind: 'command-complete', id: req.id, host: this.name, sent: Date.now(),
-        error: failureOf(new JobError(`request ${req.id} (${req.method}) was interrupted: funcd restarted while it ran; it was not run again`)) });
+    const fresh: Taken[] = [];
+    const resent = new Set<unknown>();
+    for (const t of taken) {
+      const seen = journal.lookup(t.request.id);
+      if (seen === undefined) fresh.push(t);
+      else if (seen.state === 'done' && seen.reply) {
+        if (resent.has(seen.reply)) continue; // one answer message may answer several of these
+        resent.add(seen.reply);
+        this.init.log.info(`AMQP request ${t.request.id} (${t.request.method}) arrived again: sending its recorded answer`);
+        this.send({ key: this.topo.replyKey(t.request.replyTo, this.name), body: seen.reply.body, options: this.replyOptions(seen.reply.body, seen.reply.headers) });
+      } else if (seen.state === 'interrupted') {
+        this.answer(t, { kind: 'command-complete', id: t.request.id, host: this.name, sent: Date.now(),
+          error: failureOf(new JobError(`request ${t.request.id} (${t.request.method}) was interrupted: funcd restarted while it ran; it was not run again`)) });
+      }
     }
+    if (fresh.length > 0) journal.begin(fresh.map(({ request }) => request), digest);
     sub.ack(msg);
+    for (const t of fresh) void this.run(t, peer);
   }
 
-  private async run(req: RequestEnvelope, signer: VerifiedSigner): Promise<void> {
+  private async run(t: Taken, signer: VerifiedSigner): Promise<void> {
+    const req = t.request;
     const ac = new AbortController();
     this.running.set(req.id, ac);
     let seq = 0;
     const onProgress = (event: ProgressEvent): void => { this.progress(req, ++seq, event); };
-    let reply: Envelope;
+    let reply: AnswerEnvelope;
     try {
       const value = await this.handler({ method: req.method, params: req.params }, { peer: { ...signer.identity, address: 'amqp' }, signal: ac.signal, onProgress });
       reply = { kind: 'response', id: req.id, host: this.name, sent: Date.now(), value };
@@ -198,22 +242,64 @@ export class AmqpServer implements TransportServer {
     } finally {
       this.running.delete(req.id);
     }
-    this.answer(req, reply);
+    this.answer(t, reply);
   }
 
-  /** Signs, records and publishes an answer (a value that cannot be carried becomes a command-complete). */
-  private answer(req: RequestEnvelope, reply: Envelope): void {
-    let body: Buffer;
+  /**
+   * Encodes an answer (one that cannot be carried becomes a command-complete), then signs, records and publishes
+   * it: at once, or for a batched request at the end of this turn, with the other answers to the same caller.
+   */
+  private answer(t: Taken, reply: AnswerEnvelope): void {
+    const req = t.request;
+    let json: string;
     try {
-      body = encodeEnvelope(reply);
-      if (body.length > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the answer of ${body.length} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
+      json = encodeItem(reply);
+      if (json.length > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the answer of ${Buffer.byteLength(json)} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
     } catch (err) {
       reply = { kind: 'command-complete', id: req.id, host: this.name, sent: Date.now(), error: failureOf(err instanceof PayloadTooLargeError ? err : new MarshalError(`cannot encode the answer: ${(err as Error).message}`)) };
-      body = encodeEnvelope(reply);
+      json = encodeItem(reply);
     }
+    const queued: QueuedAnswer = { id: req.id, reply, json };
+    if (!t.batched || this.settings.maxBatch <= 1) { this.sendAnswers(req.replyTo, [queued]); return; }
+    const list = this.answerQueue.get(req.replyTo);
+    if (list) list.push(queued);
+    else this.answerQueue.set(req.replyTo, [queued]);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushAnswers());
+    }
+  }
+
+  /** Sends the queued answers, per caller in messages of at most amqp_max_batch items and amqp_max_body_bytes. */
+  private flushAnswers(): void {
+    this.flushScheduled = false;
+    const queue = this.answerQueue;
+    this.answerQueue = new Map();
+    for (const [replyTo, answers] of queue) {
+      let chunk: QueuedAnswer[] = [];
+      let bytes = 0;
+      for (const a of answers) {
+        if (chunk.length > 0 && (chunk.length >= this.settings.maxBatch || bytes + a.json.length + 64 > this.settings.maxBodyBytes)) {
+          this.sendAnswers(replyTo, chunk);
+          chunk = [];
+          bytes = 0;
+        }
+        chunk.push(a);
+        bytes += a.json.length + 1;
+      }
+      this.sendAnswers(replyTo, chunk);
+    }
+  }
+
+  /** One signed message with these answers (a batch when there are several), recorded, then published. */
+  private sendAnswers(replyTo: string, answers: QueuedAnswer[]): void {
+    const sent = Date.now();
+    let batchId = '';
+    const body = encodeItems(answers.map((a) => a.json), () => (batchId = randomBytes(16).toString('hex')), sent);
     const headers = this.signer.sign(body);
-    this.journal?.finish(req.id, { body, headers });
-    this.send({ key: this.topo.replyKey(req.replyTo, this.name), body, options: publishOptions(reply, headers) });
+    this.journal?.finish(answers.map((a) => a.id), { body, headers });
+    const env: Envelope = answers.length === 1 ? answers[0]!.reply : { kind: 'batch', id: batchId, sent, items: answers.map((a) => a.reply) };
+    this.send({ key: this.topo.replyKey(replyTo, this.name), body, options: publishOptions(env, headers) });
   }
 
   private replyOptions(body: Buffer, headers: Record<string, string>): Options.Publish {

@@ -3,6 +3,7 @@
 import { opt } from '../../common/config.js';
 import { ConfigError } from '../../common/errors.js';
 import type { QueueType } from './declare.js';
+import { DEFAULT_ENVELOPE_LIMITS } from './envelope.js';
 import { checkPrefix } from './naming.js';
 
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672/';
@@ -13,6 +14,7 @@ const common = {
   amqp_queue_type: opt('string', 'classic'),
   amqp_auth: opt('string', 'plain'),
   amqp_max_body_bytes: opt('int', 16 * 1024 * 1024),
+  amqp_max_batch: opt('int', 256),
 };
 
 export const AmqpMinionSchema = {
@@ -33,9 +35,11 @@ export interface AmqpCommon {
   queueType: QueueType;
   auth: 'plain' | 'external';
   maxBodyBytes: number;
+  /** calls (overlord) or answers (minion) one message may carry; 1 = one per message */
+  maxBatch: number;
 }
 
-interface RawCommon { amqp_url: string[]; amqp_prefix: string; amqp_queue_type: string; amqp_auth: string; amqp_max_body_bytes: number }
+interface RawCommon { amqp_url: string[]; amqp_prefix: string; amqp_queue_type: string; amqp_auth: string; amqp_max_body_bytes: number; amqp_max_batch: number }
 
 /** Checks the keys both sides share; ConfigError names the key and what it expects. */
 export function checkCommon(raw: RawCommon): AmqpCommon {
@@ -51,6 +55,10 @@ export function checkCommon(raw: RawCommon): AmqpCommon {
     throw new ConfigError(`amqp_auth: expected "plain" or "external", got ${JSON.stringify(raw.amqp_auth)}`);
   }
   if (!(raw.amqp_max_body_bytes >= 1024)) throw new ConfigError(`amqp_max_body_bytes: expected at least 1024, got ${raw.amqp_max_body_bytes}`);
+  const maxBatch = raw.amqp_max_batch;
+  if (!(Number.isSafeInteger(maxBatch) && maxBatch >= 1 && maxBatch <= DEFAULT_ENVELOPE_LIMITS.maxItems)) {
+    throw new ConfigError(`amqp_max_batch: expected 1 to ${DEFAULT_ENVELOPE_LIMITS.maxItems} (1 = one call per message), got ${maxBatch}`);
+  }
   try { checkPrefix(raw.amqp_prefix); } catch (err) { throw new ConfigError((err as Error).message); }
-  return { urls, prefix: raw.amqp_prefix, queueType: raw.amqp_queue_type, auth: raw.amqp_auth, maxBodyBytes: raw.amqp_max_body_bytes };
+  return { urls, prefix: raw.amqp_prefix, queueType: raw.amqp_queue_type, auth: raw.amqp_auth, maxBodyBytes: raw.amqp_max_body_bytes, maxBatch };
 }

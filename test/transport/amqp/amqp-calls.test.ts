@@ -5,7 +5,12 @@ import { RemoteError } from '../../../common/errors.js';
 import { silentLogger } from '../../../common/log.js';
 import { loadCredentials } from '../../../overlord/credentials.js';
 import { Overlord } from '../../../overlord/overlord.js';
+import amqp from 'amqplib';
+import { readOverlordConf } from '../../../common/config-files.js';
+import { TEST_AMQP_URL } from '../../helpers/broker.js';
 import { stopAll } from '../../helpers/processes.js';
+import { decodeEnvelope } from '../../../transport/amqp/envelope.js';
+import { AmqpClient } from '../../../transport/amqp/client.js';
 import type { HostEvent } from '../../../transport/types.js';
 import { startAmqpFleet, type AmqpFleet } from './amqp-fleet.js';
 
@@ -44,6 +49,61 @@ describe('transport/amqp calls through the broker', function () {
     expect(nosuch.status === 'error' && nosuch.type).to.equal('func.minion.codes.InvalidMethodException');
     const bad = (await o.call('test', 'add', 1)).get(NAMES[0]!)!;
     expect(bad.status === 'error' && bad.type).to.equal('exceptions.TypeError');
+  });
+
+  describe('batches', () => {
+    /** A queue of the test's own bound beside the real ones: every message published with `key` on `exchange`. */
+    const tap = async (exchange: string, key: string): Promise<{ kinds(): string[]; items(): number[]; until(total: number): Promise<void>; close(): Promise<void> }> => {
+      const conn = await amqp.connect(TEST_AMQP_URL, { noDelay: true });
+      const ch = await conn.createChannel();
+      const { queue } = await ch.assertQueue('', { exclusive: true });
+      await ch.bindQueue(queue, exchange, key);
+      const seen: Array<{ kind: string; items: number }> = [];
+      await ch.consume(queue, (m) => {
+        if (!m) return;
+        const env = decodeEnvelope(m.content);
+        seen.push({ kind: env.kind, items: env.kind === 'batch' ? env.items.length : 1 });
+      }, { noAck: true });
+      const total = (): number => seen.reduce((a, x) => a + x.items, 0);
+      return {
+        kinds: () => seen.map((x) => x.kind), items: () => seen.map((x) => x.items), close: () => conn.close(),
+        async until(n) { for (const deadline = Date.now() + 10_000; total() < n && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20)); },
+      };
+    };
+    const client = async (maxBatch: number) => new AmqpClient({
+      options: { amqp_url: [TEST_AMQP_URL], amqp_prefix: fleet.prefix, amqp_queue_type: 'classic', amqp_auth: 'plain', amqp_max_body_bytes: 1 << 20, amqp_max_batch: maxBatch, amqp_request_ttl: 60 },
+      tls: await loadCredentials(fleet.root, readOverlordConf(fleet.root)), verifyHostName: true, log: silentLogger,
+    });
+
+    it('sends the calls to one host made in one turn as one signed batch, and every answer comes back right', async () => {
+      const requests = await tap(`${fleet.prefix}.requests`, NAMES[0]!);
+      const c = await client(256);
+      const replies = await tap(`${fleet.prefix}.replies`, `${c.replyQueue.split('.reply.')[1]}.#`);
+      try {
+        const values = await Promise.all(Array.from({ length: 64 }, (_, i) => c.call(NAMES[0]!, { method: 'test.add', params: [i, i] }, { timeout: 10_000 })));
+        expect(values).to.deep.equal(Array.from({ length: 64 }, (_, i) => 2 * i));
+        await Promise.all([requests.until(64), replies.until(64)]);
+        expect(requests.kinds()).to.deep.equal(['batch']);
+        expect(requests.items()).to.deep.equal([64]);
+        expect(replies.items().reduce((a, b) => a + b, 0)).to.equal(64);
+        expect(replies.kinds().length).to.be.below(64); // answers finishing in the same turn went back together
+      } finally {
+        await Promise.all([c.close(), requests.close(), replies.close()]);
+      }
+    });
+
+    it('sends one request per message with amqp_max_batch = 1', async () => {
+      const requests = await tap(`${fleet.prefix}.requests`, NAMES[1]!);
+      const c = await client(1);
+      try {
+        const values = await Promise.all(Array.from({ length: 8 }, (_, i) => c.call(NAMES[1]!, { method: 'test.add', params: [i, 1] }, { timeout: 10_000 })));
+        expect(values).to.deep.equal(Array.from({ length: 8 }, (_, i) => i + 1));
+        await requests.until(8);
+        expect(requests.kinds()).to.deep.equal(Array(8).fill('request'));
+      } finally {
+        await Promise.all([c.close(), requests.close()]);
+      }
+    });
   });
 
   it('broadcasts one request to every host and reports a stopped one as a timeout at the deadline', async () => {

@@ -112,6 +112,77 @@ describe('transport/amqp message security', function () {
     expect(e.kind === 'command-complete' && e.error.type).to.equal('func.minion.codes.AccessToMethodDenied');
   });
 
+  describe('batches', () => {
+    const answering = (ids: string[]) => (m: ConsumeMessage): boolean =>
+      m.fields.exchange.endsWith('.replies') && m.properties.type !== 'progress' && RawPeer.answers(m).some((id) => ids.includes(id));
+    /** the answer items to `ids`, from every reply message received so far, checked against the minion's certificate */
+    const answerItems = async (ids: string[]): Promise<Map<string, unknown>> => {
+      const verifier = await SignatureVerifier.create({ ca: fleet.ca.caCertPem });
+      const out = new Map<string, unknown>();
+      for (const m of peer.received(answering(ids))) {
+        expect(verifier.verify(m.content, m.properties.headers).cn).to.equal(HOST);
+        const env = decodeEnvelope(m.content);
+        for (const item of env.kind === 'batch' ? env.items : [env]) {
+          if (ids.includes(item.id) && item.kind === 'response') out.set(item.id, item.value);
+        }
+      }
+      return out;
+    };
+    const waitAnswered = async (ids: string[]): Promise<Map<string, unknown>> => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const got = await answerItems(ids);
+        if (got.size === ids.length || Date.now() > deadline) return got;
+        await peer.waitFor(() => true, peer.received(() => true).length + 1, Math.max(1, deadline - Date.now())).catch(() => {});
+      }
+    };
+
+    it('runs each request of a signed batch once and answers each, signed by the minion', async () => {
+      const sent = await peer.sendBatch(overlord, HOST, [{ method: 'test.add', params: [1, 2] }, { method: 'test.add', params: [3, 4] }, { method: 'test.echo', params: ['x'] }]);
+      const ids = sent.env.items.map((x) => x.id);
+      const got = await waitAnswered(ids);
+      expect(ids.map((id) => got.get(id))).to.deep.equal([3, 7, 'x']);
+    });
+
+    it('dead-letters a tampered batch and runs none of it', async () => {
+      const sent = await peer.sendBatch(overlord, HOST, [{ method: 'test.add', params: [1, 2] }, { method: 'test.ping', params: [] }],
+        { tamper: (b) => Buffer.from(b.toString().replace('[1,2]', '[1,9]')) });
+      const [dead] = await peer.waitFor(isDead(sent.env.id));
+      expect(reason(dead!)).to.equal('bad-signature');
+      const { env: after } = await peer.send(overlord, HOST, 'test.ping', []);
+      await peer.waitFor(isReply(after.id));
+      expect(peer.received(answering(sent.env.items.map((x) => x.id)))).to.have.length(0);
+    });
+
+    it('runs nothing of a replayed batch twice and sends the recorded answers again, byte for byte', async () => {
+      const sent = await peer.sendBatch(overlord, HOST, [{ method: 'test.sleep', params: [0] }, { method: 'test.add', params: [2, 2] }]);
+      const ids = sent.env.items.map((x) => x.id);
+      await waitAnswered(ids);
+      const first = peer.received(answering(ids)).map((m) => m.content.toString('base64'));
+      await peer.publish(HOST, sent.env, sent.body, sent.headers);
+      const again = await peer.waitFor(answering(ids), first.length * 2);
+      expect(again.slice(first.length).map((m) => m.content.toString('base64'))).to.have.members(first);
+    });
+
+    it('leaves out an expired item of a batch and runs the rest; dead-letters a batch with nothing left', async () => {
+      const now = Date.now();
+      const mixed = await peer.sendBatch(overlord, HOST, [{ method: 'test.add', params: [5, 5] }, { method: 'test.add', params: [6, 6], sent: now - 60_000, expires: now - 1000 }]);
+      const [live, stale] = mixed.env.items.map((x) => x.id);
+      expect((await waitAnswered([live!])).get(live!)).to.equal(10);
+      expect(peer.received(answering([stale!]))).to.have.length(0);
+      const allStale = await peer.sendBatch(overlord, HOST, [{ method: 'test.ping', params: [], sent: now - 60_000, expires: now - 1000 }]);
+      const [dead] = await peer.waitFor(isDead(allStale.env.id));
+      expect(reason(dead!)).to.equal('expired');
+    });
+
+    it('dead-letters a batch of answers sent to a minion', async () => {
+      const body = encodeEnvelope({ kind: 'batch', id: 'answers1', sent: Date.now(), items: [{ kind: 'response', id: 'x1', host: HOST, sent: Date.now(), value: 1 }] });
+      await peer.ch.publish(peer.topo.requestExchange, HOST, body, { contentType: 'application/vnd.func.v1+json', messageId: 'answers1', headers: overlord.sign(body) });
+      const [dead] = await peer.waitFor(isDead('answers1'));
+      expect(reason(dead!)).to.equal('unexpected-kind');
+    });
+  });
+
   it('ignores a broadcast whose target list does not name it', async () => {
     const { env } = await peer.send(overlord, HOST, 'test.ping', [], { targets: ['someone.else', 'another.one'] });
     const { env: named } = await peer.send(overlord, HOST, 'test.ping', [], { targets: ['someone.else', HOST] });

@@ -2,9 +2,13 @@
 // broker refuses it everything else — above all, publishing into another minion's queue.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import amqp, { type ChannelModel } from 'amqplib';
 import { runBin } from '../../helpers/processes.js';
 import { teardownBroker } from '../../../transport/amqp/broker-setup.js';
+
+const run = promisify(execFile);
 
 /** Runs one action on a fresh confirm channel; resolves "ok" or the broker's refusal text. */
 async function attempt(conn: ChannelModel, action: (ch: amqp.ConfirmChannel) => Promise<unknown>): Promise<string> {
@@ -56,7 +60,12 @@ describe('transport/amqp func-amqp-setup', function () {
   it('refuses a minion publishing into another minion\'s queue, by any route', async () => {
     expect(await attempt(conn!, async (ch) => ch.sendToQueue(`func.minion.${m2}`, Buffer.from('{}')))).to.match(/ACCESS_REFUSED|access to exchange 'amq.default'/);
     expect(await attempt(conn!, async (ch) => ch.publish('func.requests', m2, Buffer.from('{}')))).to.match(/ACCESS_REFUSED.*func\.requests/);
-    expect(await attempt(conn!, async (ch) => ch.publish('func.broadcast', '', Buffer.from('{}')))).to.match(/ACCESS_REFUSED.*func\.broadcast/);
+    expect(await attempt(conn!, async (ch) => ch.publish('func.requests', m1, Buffer.from('{}'), { BCC: [m2] }))).to.match(/ACCESS_REFUSED.*func\.requests/);
+    // a reply it may send, with another minion's name added as a BCC routing key: the broker takes it (it does not
+    // check BCC keys against topic permissions) but the reply exchange cannot route into a minion's queue
+    expect(await attempt(conn!, async (ch) => ch.publish('func.replies', `ov1.${m1}`, Buffer.from('{}'), { BCC: [m2, `func.minion.${m2}`] }))).to.equal('ok');
+    const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', '-p', vhost, 'name', 'messages']);
+    expect(stdout).to.match(new RegExp(`func\\.minion\\.${m2.replace(/\./g, '\\.')}\\s+0\\b`));
   });
 
   it('refuses a minion reading another minion\'s queue or replying under another name', async () => {
@@ -72,7 +81,7 @@ describe('transport/amqp func-amqp-setup', function () {
         await ch.assertQueue('func.reply.r1', { durable: true, arguments: { 'x-queue-type': 'classic', 'x-expires': 60_000 } });
         await ch.bindQueue('func.reply.r1', 'func.replies', 'r1.#');
         ch.publish('func.requests', m1, Buffer.from('{}'));
-        ch.publish('func.broadcast', '', Buffer.from('{}'));
+        ch.publish('func.requests', m1, Buffer.from('{}'), { BCC: [m2] });
       })).to.equal('ok');
       expect(await attempt(oc, (ch) => ch.consume(`func.minion.${m1}`, () => {}))).to.match(/ACCESS_REFUSED/);
     } finally {

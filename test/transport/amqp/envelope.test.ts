@@ -18,6 +18,16 @@ const good: Array<[string, Envelope, string]> = [
     `{"v":1,"kind":"command-complete","id":"r1","sent":${T},"host":"m1","error":{"code":"FUNC_ERR_ACCESS_DENIED","type":"func.minion.codes.AccessToMethodDenied","message":"no","trace":""}}`],
   ['a progress line', { kind: 'progress', id: 'r1', host: 'm1', sent: T, seq: 3, event: { message: 'compiling foo.c' } },
     `{"v":1,"kind":"progress","id":"r1","sent":${T},"host":"m1","seq":3,"event":{"message":"compiling foo.c"}}`],
+  ['a batch of requests', { kind: 'batch', id: 'b1', sent: T, items: [
+    { kind: 'request', id: 'r1', sent: T, expires: T + 5, replyTo: 'ov-1', method: 'test.ping', params: [], targets: null },
+    { kind: 'request', id: 'r2', sent: T, expires: T + 9, replyTo: 'ov-1', method: 'test.add', params: [1, 2], targets: null }] },
+    `{"v":1,"kind":"batch","id":"b1","sent":${T},"items":[{"kind":"request","id":"r1","sent":${T},"expires":${T + 5},"reply_to":"ov-1","method":"test.ping","params":[],"targets":null},`
+    + `{"kind":"request","id":"r2","sent":${T},"expires":${T + 9},"reply_to":"ov-1","method":"test.add","params":[1,2],"targets":null}]}`],
+  ['a batch of answers', { kind: 'batch', id: 'b2', sent: T, items: [
+    { kind: 'response', id: 'r1', host: 'm1', sent: T, value: 1 },
+    { kind: 'command-complete', id: 'r2', host: 'm1', sent: T, error: { type: 'exceptions.TypeError', message: 'no', trace: '' } }] },
+    `{"v":1,"kind":"batch","id":"b2","sent":${T},"items":[{"kind":"response","id":"r1","sent":${T},"host":"m1","value":1},`
+    + `{"kind":"command-complete","id":"r2","sent":${T},"host":"m1","error":{"type":"exceptions.TypeError","message":"no","trace":""}}]}`],
 ];
 
 const bad: Array<[string, string, typeof ProtocolError]> = [
@@ -34,6 +44,11 @@ const bad: Array<[string, string, typeof ProtocolError]> = [
   ['a progress seq of 0', `{"v":1,"kind":"progress","id":"a","sent":${T},"host":"m","seq":0,"event":{}}`, ProtocolError],
   ['a progress status that is a number', `{"v":1,"kind":"progress","id":"a","sent":${T},"host":"m","seq":1,"event":{"status":5}}`, ProtocolError],
   ['an error without a type', `{"v":1,"kind":"command-complete","id":"a","sent":${T},"host":"m","error":{"code":"x"}}`, ProtocolError],
+  ['an empty batch', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[]}`, ProtocolError],
+  ['a batch in a batch', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[{"kind":"batch","id":"c","sent":${T},"items":[]}]}`, ProtocolError],
+  ['a batch mixing a request and an answer', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[{"kind":"request","id":"a","sent":${T},"expires":${T},"reply_to":"o","method":"t.p","params":[],"targets":null},{"kind":"response","id":"a","sent":${T},"host":"m","value":1}]}`, ProtocolError],
+  ['a broadcast in a batch', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[{"kind":"request","id":"a","sent":${T},"expires":${T},"reply_to":"o","method":"t.p","params":[],"targets":["m"]}]}`, ProtocolError],
+  ['a malformed item in a batch', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[{"kind":"response","id":"a","sent":${T},"host":"m"}]}`, ProtocolError],
   ['a value nested 100 deep', `{"v":1,"kind":"response","id":"a","sent":${T},"host":"m","value":${'['.repeat(100)}${']'.repeat(100)}}`, PayloadTooLargeError],
 ];
 
@@ -61,6 +76,12 @@ describe('transport/amqp/envelope', () => {
   it('refuses a broadcast to more hosts than the target limit', () => {
     const body = encodeEnvelope({ kind: 'request', id: 'a', sent: T, expires: T, replyTo: 'o', method: 't.p', params: [], targets: ['a', 'b', 'c'] });
     expect(() => decodeEnvelope(body, { maxTargets: 2 })).to.throw(PayloadTooLargeError, /3 targets/);
+  });
+
+  it('refuses a batch of more items than the item limit', () => {
+    const item = { kind: 'response' as const, id: 'a', host: 'm', sent: T, value: 1 };
+    const body = encodeEnvelope({ kind: 'batch', id: 'b', sent: T, items: [item, item, item] });
+    expect(() => decodeEnvelope(body, { maxItems: 2 })).to.throw(PayloadTooLargeError, /3 items/);
   });
 
   it('decodes a body delivered as a slice of a larger buffer', () => {

@@ -9,8 +9,8 @@ describe('transport/amqp/naming', () => {
   const t = new Topology('func');
 
   it('names exchanges, queues and routing keys under the prefix', () => {
-    expect([t.requestExchange, t.broadcastExchange, t.replyExchange, t.deadExchange, t.deadQueue])
-      .to.deep.equal(['func.requests', 'func.broadcast', 'func.replies', 'func.dead', 'func.dead']);
+    expect([t.requestExchange, t.replyExchange, t.deadExchange, t.deadQueue])
+      .to.deep.equal(['func.requests', 'func.replies', 'func.dead', 'func.dead']);
     expect(t.minionQueue('web1.example.com')).to.equal('func.minion.web1.example.com');
     expect(t.replyQueue('o1')).to.equal('func.reply.o1');
     expect(t.replyBinding('o1')).to.equal('o1.#');
@@ -47,10 +47,10 @@ describe('transport/amqp/naming', () => {
 });
 
 describe('transport/amqp/settings', () => {
-  const good = { amqp_url: ['amqp://u:p@h:5672/v', ' amqps://h2:5671/v '], amqp_prefix: 'func', amqp_queue_type: 'quorum', amqp_auth: 'external', amqp_max_body_bytes: 4096 };
+  const good = { amqp_url: ['amqp://u:p@h:5672/v', ' amqps://h2:5671/v '], amqp_prefix: 'func', amqp_queue_type: 'quorum', amqp_auth: 'external', amqp_max_body_bytes: 4096, amqp_max_batch: 16 };
 
   it('accepts good values, trimming URLs', () => {
-    expect(checkCommon(good)).to.deep.equal({ urls: ['amqp://u:p@h:5672/v', 'amqps://h2:5671/v'], prefix: 'func', queueType: 'quorum', auth: 'external', maxBodyBytes: 4096 });
+    expect(checkCommon(good)).to.deep.equal({ urls: ['amqp://u:p@h:5672/v', 'amqps://h2:5671/v'], prefix: 'func', queueType: 'quorum', auth: 'external', maxBodyBytes: 4096, maxBatch: 16 });
   });
 
   const bad: Array<[string, Partial<typeof good>, RegExp]> = [
@@ -60,6 +60,8 @@ describe('transport/amqp/settings', () => {
     ['a login', { amqp_auth: 'kerberos' }, /amqp_auth: expected "plain" or "external"/],
     ['a body limit', { amqp_max_body_bytes: 10 }, /amqp_max_body_bytes: expected at least 1024/],
     ['a prefix', { amqp_prefix: 'a.b' }, /amqp_prefix/],
+    ['a batch of none', { amqp_max_batch: 0 }, /amqp_max_batch: expected 1 to 1024/],
+    ['a batch over the item limit', { amqp_max_batch: 5000 }, /amqp_max_batch: expected 1 to 1024/],
   ];
   for (const [what, change, message] of bad) {
     it(`refuses ${what} with a ConfigError naming the key`, () => {

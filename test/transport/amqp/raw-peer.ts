@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { TEST_AMQP_URL } from '../../helpers/broker.js';
-import { encodeEnvelope, type RequestEnvelope } from '../../../transport/amqp/envelope.js';
+import { decodeEnvelope, encodeEnvelope, type BatchEnvelope, type RequestEnvelope } from '../../../transport/amqp/envelope.js';
 import { publishOptions } from '../../../transport/amqp/message-properties.js';
 import { Topology } from '../../../transport/amqp/naming.js';
 import type { MessageSigner } from '../../../transport/amqp/signing.js';
@@ -62,12 +62,36 @@ export class RawPeer {
     return { env, body, headers };
   }
 
+  /** Signs and publishes one batch of requests to `host` (each item as `items` says); returns it. */
+  async sendBatch(signer: MessageSigner, host: string, items: Array<{ method: string; params: WireValue[]; sent?: number; expires?: number }>,
+    craft: Pick<Craft, 'tamper'> = {}): Promise<{ env: BatchEnvelope; body: Buffer; headers: Record<string, string> }> {
+    const now = Date.now();
+    const env: BatchEnvelope = {
+      kind: 'batch', id: randomBytes(16).toString('hex'), sent: now,
+      items: items.map((x) => ({ kind: 'request', id: randomBytes(16).toString('hex'), sent: x.sent ?? now, expires: x.expires ?? now + 30_000, replyTo: this.replyId, method: x.method, params: x.params, targets: null })),
+    };
+    const signed = encodeEnvelope(env);
+    const headers = signer.sign(signed);
+    const body = craft.tamper ? craft.tamper(signed) : signed;
+    await this.publish(host, env, body, headers);
+    return { env, body, headers };
+  }
+
   /** Publishes exactly these bytes and headers again (a replay). */
-  async publish(host: string, env: RequestEnvelope, body: Buffer, headers: Record<string, string>, contentType?: string): Promise<void> {
-    const options = { ...publishOptions({ ...env, expires: Math.max(env.expires, Date.now() + 1000) }, headers), ...(contentType ? { contentType } : {}) };
-    if (env.targets) this.ch.publish(this.topo.broadcastExchange, '', body, options);
-    else this.ch.publish(this.topo.requestExchange, host, body, options);
+  async publish(host: string, env: RequestEnvelope | BatchEnvelope, body: Buffer, headers: Record<string, string>, contentType?: string): Promise<void> {
+    const options = { ...publishOptions(env, headers), expiration: '30000', ...(contentType ? { contentType } : {}) };
+    this.ch.publish(this.topo.requestExchange, host, body, options); // a broadcast too: the body's targets decide
     await this.ch.waitForConfirms();
+  }
+
+  /** The ids a received message answers (several for a batch of answers); none when it does not decode. */
+  static answers(m: ConsumeMessage): string[] {
+    try {
+      const env = decodeEnvelope(m.content);
+      return env.kind === 'batch' ? env.items.map((x) => x.id) : [env.id];
+    } catch {
+      return [];
+    }
   }
 
   /** Messages received so far that match. */

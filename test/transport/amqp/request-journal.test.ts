@@ -15,9 +15,9 @@ describe('transport/amqp/request-journal', () => {
     const file = path.join(dir, 'j.jsonl');
     const now = Date.now();
     const j = RequestJournal.open(file, now);
-    j.begin('a', now + 60_000, 'd1');
-    j.begin('b', now + 60_000, 'd2');
-    j.finish('a', { body: Buffer.from('answer'), headers: { 'x-func-signature': 's' } });
+    j.begin([{ id: 'a', expires: now + 60_000 }], 'd1');
+    j.begin([{ id: 'b', expires: now + 60_000 }], 'd2');
+    j.finish(['a'], { body: Buffer.from('answer'), headers: { 'x-func-signature': 's' } });
     j.close();
     const again = RequestJournal.open(file, now + 1000);
     expect(again.lookup('a')?.state).to.equal('done');
@@ -32,8 +32,7 @@ describe('transport/amqp/request-journal', () => {
     const file = path.join(dir, 'j.jsonl');
     const now = Date.now();
     const j = RequestJournal.open(file, now);
-    j.begin('old', now + 1000, 'd');
-    j.begin('new', now + 10 * 60_000, 'd');
+    j.begin([{ id: 'old', expires: now + 1000 }, { id: 'new', expires: now + 10 * 60_000 }], 'd');
     j.close();
     fs.appendFileSync(file, '{"id":"torn","s":"runn');
     const later = RequestJournal.open(file, now + 5 * 60_000);
@@ -44,9 +43,29 @@ describe('transport/amqp/request-journal', () => {
     later.close();
   });
 
+  it('records a batch in one line each way and keeps one copy of its answer across a restart', () => {
+    const file = path.join(dir, 'j.jsonl');
+    const now = Date.now();
+    const j = RequestJournal.open(file, now);
+    j.begin([{ id: 'a', expires: now + 60_000 }, { id: 'b', expires: now + 60_000 }, { id: 'c', expires: now + 60_000 }], 'batch-digest');
+    j.finish(['a', 'b'], { body: Buffer.from('batch answer'), headers: { 'x-func-signature': 's' } });
+    j.finish(['zz'], { body: Buffer.from('unknown id'), headers: {} });
+    j.close();
+    expect(fs.readFileSync(file, 'utf8').trim().split('\n')).to.have.length(2);
+    const again = RequestJournal.open(file, now + 1000);
+    expect(['a', 'b', 'c'].map((id) => again.lookup(id)?.state)).to.deep.equal(['done', 'done', 'interrupted']);
+    expect(again.lookup('b')?.digest).to.equal('batch-digest');
+    expect(again.lookup('a')?.reply).to.equal(again.lookup('b')?.reply);
+    expect(again.lookup('a')?.reply?.body.toString()).to.equal('batch answer');
+    again.close();
+    const doneLines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"done"'));
+    expect(doneLines).to.have.length(1); // the rewrite on open keeps the shared answer once
+    expect(JSON.parse(doneLines[0]!).ids).to.have.members(['a', 'b']);
+  });
+
   it('works in memory when no file is given', () => {
     const j = RequestJournal.open(null);
-    j.begin('x', Date.now() + 1000, 'd');
+    j.begin([{ id: 'x', expires: Date.now() + 1000 }], 'd');
     expect(j.lookup('x')?.state).to.equal('running');
     j.close();
   });
