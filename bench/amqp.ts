@@ -1,7 +1,8 @@
-// AMQP benchmark (bounded, ~3 min): test.ping round trips/s over our AMQP transport (signed, journaled, dispatched)
+// AMQP benchmark (bounded, ~4 min): test.ping round trips/s over our AMQP transport (signed, journaled, dispatched)
 // with 1 and 64 calls in flight beside a raw amqplib RPC loop on the same broker (the ceiling), CPU per call on
 // each side; then cold broadcast fan-out to 100 and 1,000 loopback minions (250 per process) beside cold XML-RPC
-// fan-out and bare TLS handshakes to the same minions, all in one run. Writes bench/results/amqp.json.
+// fan-out, bare TLS handshakes to the same minions and a raw amqplib broadcast to bare answerers (one connection
+// and queue each, no signing, no dispatch: the floor), all in one run. Writes bench/results/amqp.json.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -148,6 +149,26 @@ async function timeCold(fleet: BenchFleet, n: number, transport: 'amqp' | 'xmlrp
   return [seconds, [...results.values()].filter((r) => r.status === 'ok' && r.value === 1).length];
 }
 
+/** The floor of a broadcast: connect, one message with BCC to the first `n` raw answerers, wait for their n answers. */
+async function timeRawBroadcast(fleet: BenchFleet, n: number, prefix: string): Promise<[number, number]> {
+  const started = performance.now();
+  const conn = await amqp.connect(URL_, { noDelay: true });
+  try {
+    const ch = await conn.createChannel();
+    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+    let got = 0;
+    const all = new Promise<void>((resolve) => {
+      void ch.consume(queue, () => { if (++got === n) resolve(); }, { noAck: true });
+    });
+    const names = fleet.minions.slice(0, n).map((m) => m.name);
+    ch.publish(`${prefix}.raw`, names[0]!, Buffer.from('{"method":"test.ping","params":[]}'), { replyTo: queue, correlationId: '1', BCC: names.slice(1) });
+    await all;
+    return [(performance.now() - started) / 1000, got];
+  } finally {
+    await conn.close();
+  }
+}
+
 /** Times REPS cold fan-outs; with `hosts`, also the CPU each side spent per answering host. */
 async function measureFanout(caller: string, n: number, timer: () => Promise<[number, number]>, hosts: Host[] = []): Promise<FanoutTime> {
   const seconds: number[] = [];
@@ -173,6 +194,7 @@ async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
   await writeSizeGroups(fleet, SIZES);
   log(`starting ${fleet.minions.length} minions (XML-RPC and AMQP) in ${fleet.minions.length / PER_PROCESS} processes`);
   const hosts: Host[] = [];
+  let rawHosts: Host[] = [];
   try {
     const lists: string[] = [];
     for (let i = 0; i < fleet.minions.length; i += PER_PROCESS) {
@@ -180,22 +202,27 @@ async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
       await fs.writeFile(list, JSON.stringify(fleet.minions.slice(i, i + PER_PROCESS)));
       lists.push(list);
     }
-    const started = await Promise.allSettled(lists.map((list) => startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'xmlrpc, amqp', port: String(XMLRPC_PORT) })));
+    const started = await Promise.allSettled([
+      ...lists.map((list) => startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'xmlrpc, amqp', port: String(XMLRPC_PORT) })),
+      ...lists.map((list) => startHost({ mode: 'raw-fleet', list, prefix, url: URL_ })),
+    ]);
     for (const s of started) if (s.status === 'fulfilled') hosts.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
+    rawHosts = hosts.splice(lists.length);
     log(`  minions ready`);
     await timeCold(fleet, 1000, 'amqp', prefix); // warm the minions' code paths once, for both transports alike
     await timeCold(fleet, 1000, 'xmlrpc', prefix);
     const out: FanoutTime[] = [];
     for (const n of SIZES) {
+      out.push(await measureFanout('raw amqplib broadcast', n, () => timeRawBroadcast(fleet, n, prefix), rawHosts));
       out.push(await measureFanout('tls handshakes only', n, () => timeTlsFloor(fleet.caRoot, fleet.minions.slice(0, n).map((m) => m.name), XMLRPC_PORT)));
       out.push(await measureFanout('xml-rpc cold (api)', n, () => timeCold(fleet, n, 'xmlrpc', prefix), hosts));
       out.push(await measureFanout('amqp broadcast cold (api)', n, () => timeCold(fleet, n, 'amqp', prefix), hosts));
     }
     return out;
   } finally {
-    await Promise.all(hosts.map((h) => h.stop()));
+    await Promise.all([...hosts, ...rawHosts].map((h) => h.stop()));
     await deleteQueues([...fleet.minions.map((m) => `${prefix}.minion.${m.name}`), `${prefix}.dead`]);
   }
 }
@@ -229,7 +256,7 @@ async function runAll(fleet: BenchFleet): Promise<void> {
   const fan = await fanouts(fleet);
   const at = (c: string, n: number): number => fan.find((f) => f.caller === c && f.n === n)!.median;
   for (const n of SIZES) {
-    log(`  N=${n}: xml-rpc / amqp broadcast = ${(at('xml-rpc cold (api)', n) / at('amqp broadcast cold (api)', n)).toFixed(2)}x; amqp / bare TLS handshakes = ${(at('amqp broadcast cold (api)', n) / at('tls handshakes only', n)).toFixed(2)}x`);
+    log(`  N=${n}: xml-rpc / amqp broadcast = ${(at('xml-rpc cold (api)', n) / at('amqp broadcast cold (api)', n)).toFixed(2)}x; amqp / bare TLS handshakes = ${(at('amqp broadcast cold (api)', n) / at('tls handshakes only', n)).toFixed(2)}x; amqp / raw amqplib broadcast = ${(at('amqp broadcast cold (api)', n) / at('raw amqplib broadcast', n)).toFixed(2)}x`);
   }
   const doc = {
     when: new Date().toISOString(), cpus: os.cpus().length, node: process.version, loadavgAfter: os.loadavg(),
@@ -237,6 +264,7 @@ async function runAll(fleet: BenchFleet): Promise<void> {
       ratio1: ratio(1), ratio64: ratio(64), ratio1Unbatched: ratio(1, 'func over AMQP, no batches'), ratio64Unbatched: ratio(64, 'func over AMQP, no batches'), amqp1000: at('amqp broadcast cold (api)', 1000),
       amqp1000Under1s: at('amqp broadcast cold (api)', 1000) < 1,
       xmlrpcOverAmqp1000: at('xml-rpc cold (api)', 1000) / at('amqp broadcast cold (api)', 1000),
+      rawBroadcast1000: at('raw amqplib broadcast', 1000),
     },
     rates, fanout: fan,
   };

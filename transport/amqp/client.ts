@@ -13,7 +13,7 @@ import { HostEventQueue } from '../host-event-queue.js';
 import { JOB_ENDED_STATUS, type CallOptions, type CallRequest, type ClientInit, type HostEvent, type ManyCallOptions, type ProgressEvent, type TransportClient, type WireValue } from '../types.js';
 import { BrokerLink } from './broker-link.js';
 import { declareExchanges, declareReplyQueue } from './declare.js';
-import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
+import { BATCH_HEAD_BYTES, CONTENT_TYPE, TargetList, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
 import { deadLetter, publishOptions } from './message-properties.js';
 import { Topology } from './naming.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
@@ -38,8 +38,9 @@ interface Pending {
   /** hosts still awaited: lower-case name → name as the caller gave it */
   awaited: Map<string, string>;
   envelope: RequestEnvelope;
-  /** a call to one host: the encoded request, waiting to be batched with the others of this turn */
+  /** a call to one host: the encoded request (and its UTF-8 size), waiting to be batched with the others of this turn */
   json: string;
+  bytes: number;
   /** the message that carries it, once signed */
   message: Outgoing | null;
   progress(host: string, event: ProgressEvent): void;
@@ -155,9 +156,9 @@ export class AmqpClient implements TransportClient {
     const broadcast = hosts.length > 1;
     const envelope: RequestEnvelope = {
       kind: 'request', id, sent: now, expires: now + Math.max(1, Math.round(ttl)), replyTo: this.replyId,
-      method: request.method, params: request.params, targets: broadcast ? hosts : null,
+      method: request.method, params: request.params, targets: broadcast ? TargetList.of(hosts) : null,
     };
-    const p: Pending = { id, awaited: new Map(hosts.map((h) => [h.toLowerCase(), h])), envelope, json: '', message: null, progress: sink.progress, settle: sink.settle };
+    const p: Pending = { id, awaited: new Map(hosts.map((h) => [h.toLowerCase(), h])), envelope, json: '', bytes: 0, message: null, progress: sink.progress, settle: sink.settle };
     try {
       if (this.closed) throw new ConnectionError('the AMQP client is closed');
       const keys = hosts.map((h) => this.topo.minionKey(h));
@@ -166,7 +167,8 @@ export class AmqpClient implements TransportClient {
         p.message = this.sign([p], encodeEnvelope(envelope), envelope, { BCC: keys.slice(1) }, keys[0]!);
       } else {
         p.json = encodeItem(envelope);
-        if (p.json.length > this.settings.maxBodyBytes) this.sign([p], Buffer.from(p.json), envelope, {}, keys[0]!); // throws the size error
+        p.bytes = Buffer.byteLength(p.json);
+        this.checkSize(p.bytes);
       }
     } catch (err) {
       const error = err as FuncError;
@@ -204,13 +206,13 @@ export class AmqpClient implements TransportClient {
       let chunk: Pending[] = [];
       let bytes = 0;
       for (const p of live) {
-        if (chunk.length > 0 && (chunk.length >= this.settings.maxBatch || bytes + p.json.length + 64 > this.settings.maxBodyBytes)) {
+        if (chunk.length > 0 && (chunk.length >= this.settings.maxBatch || bytes + p.bytes + BATCH_HEAD_BYTES > this.settings.maxBodyBytes)) {
           this.sendBatch(host, chunk);
           chunk = [];
           bytes = 0;
         }
         chunk.push(p);
-        bytes += p.json.length + 1;
+        bytes += p.bytes + 1;
       }
       if (chunk.length > 0) this.sendBatch(host, chunk);
     }
@@ -233,9 +235,13 @@ export class AmqpClient implements TransportClient {
     this.send(message);
   }
 
+  private checkSize(bytes: number): void {
+    if (bytes > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the request of ${bytes} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
+  }
+
   /** Checks the size, signs, and makes the message to publish (mandatory: a minion without a queue is returned). */
   private sign(requests: Pending[], body: Buffer, env: Envelope, extra: Options.Publish, key: string): Outgoing {
-    if (body.length > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the request of ${body.length} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
+    this.checkSize(body.length);
     const headers = this.signer.sign(body);
     return {
       ids: requests.map((p) => p.id), exchange: this.topo.requestExchange, key, body,

@@ -20,6 +20,30 @@ export const MessageKinds = {
 } as const;
 export type MessageKind = (typeof MessageKinds)[keyof typeof MessageKinds];
 
+/**
+ * The minions a broadcast is meant for. On the wire one string: their names in lower case, separated by single
+ * spaces (names hold no white space), so a minion finds its own without parsing a thousand strings.
+ */
+export class TargetList {
+  private constructor(readonly text: string) {}
+
+  static of(names: readonly string[]): TargetList { return new TargetList(names.map((n) => n.toLowerCase()).join(' ')); }
+  static fromWire(text: string): TargetList { return new TargetList(text); }
+
+  /** Whether `name` (lower case) is one of the names. */
+  includes(name: string): boolean {
+    const t = this.text;
+    if (name === '' || name.includes(' ')) return false;
+    for (let at = t.indexOf(name); at >= 0; at = t.indexOf(name, at + 1)) {
+      const end = at + name.length;
+      if ((at === 0 || t.charCodeAt(at - 1) === 32) && (end === t.length || t.charCodeAt(end) === 32)) return true;
+    }
+    return false;
+  }
+
+  get names(): string[] { return this.text.split(' '); }
+}
+
 /** An overlord's call: to one minion (targets null) or a broadcast to the listed minions. */
 export interface RequestEnvelope {
   kind: 'request';
@@ -31,7 +55,7 @@ export interface RequestEnvelope {
   replyTo: string;
   method: string;
   params: WireValue[];
-  targets: string[] | null;
+  targets: TargetList | null;
 }
 
 /** A minion's answer: the method's value. */
@@ -63,13 +87,11 @@ export interface EnvelopeLimits {
   maxBytes: number;
   /** nesting depth of wire values (a top-level param is depth 1) */
   maxDepth: number;
-  /** hosts in one broadcast */
-  maxTargets: number;
   /** items in one batch */
   maxItems: number;
 }
 export const DEFAULT_ENVELOPE_LIMITS: Readonly<EnvelopeLimits> = Object.freeze({
-  maxBytes: 16 * 1024 * 1024, maxDepth: 64, maxTargets: 100_000, maxItems: 1024,
+  maxBytes: 16 * 1024 * 1024, maxDepth: 64, maxItems: 1024,
 });
 
 /** Request ids, reply ids: 1-64 of [A-Za-z0-9_-]. */
@@ -91,12 +113,15 @@ export function encodeItem(e: ItemEnvelope): string {
   const head = { kind: e.kind, id: e.id, sent: e.sent };
   switch (e.kind) {
     case 'request':
-      return JSON.stringify({ ...head, expires: e.expires, reply_to: e.replyTo, method: e.method, params: e.params.map(wireToJson), targets: e.targets });
+      return JSON.stringify({ ...head, expires: e.expires, reply_to: e.replyTo, method: e.method, params: e.params.map(wireToJson), targets: e.targets?.text ?? null });
     case 'response': return JSON.stringify({ ...head, host: e.host, value: wireToJson(e.value) });
     case 'command-complete': return JSON.stringify({ ...head, host: e.host, error: e.error });
     case 'progress': return JSON.stringify({ ...head, host: e.host, seq: e.seq, event: e.event });
   }
 }
+
+/** What a batch adds around its items (version, kind, id, time): an upper bound, for sizing batches. */
+export const BATCH_HEAD_BYTES = 128;
 
 /** The body of one message carrying already encoded items: the item alone when there is one, else a batch `id`. */
 export function encodeItems(items: readonly string[], batchId: () => string, sent: number): Buffer {
@@ -170,13 +195,12 @@ function decodeRequest(data: Record<string, unknown>, id: string, sent: number, 
   const method = field(data, 'method', (v): v is string => typeof v === 'string' && METHOD.test(v), 'a method name "module.method"');
   const params = field(data, 'params', Array.isArray, 'an array');
   const targets = data.targets ?? null;
-  if (targets !== null) {
-    if (!Array.isArray(targets) || !targets.every(isHost)) throw new ProtocolError('AMQP request: "targets" must be null or an array of host names');
-    if (targets.length > lim.maxTargets) throw new PayloadTooLargeError(`AMQP request: ${targets.length} targets exceed the limit of ${lim.maxTargets}`);
+  if (targets !== null && (typeof targets !== 'string' || targets === '')) {
+    throw new ProtocolError('AMQP request: "targets" must be null or a string of host names separated by spaces');
   }
   return {
     kind: 'request', id, sent, expires, replyTo, method,
-    params: params.map((p, i) => wireValue(p, `params[${i}]`, lim.maxDepth - 1)), targets: targets as string[] | null,
+    params: params.map((p, i) => wireValue(p, `params[${i}]`, lim.maxDepth - 1)), targets: targets === null ? null : TargetList.fromWire(targets),
   };
 }
 

@@ -10,7 +10,7 @@ import { failureOf } from '../../common/remote-failure.js';
 import type { CallHandler, ProgressEvent, ServerInit, TlsMaterial, TransportServer, TransportServerStatus } from '../types.js';
 import { BrokerLink } from './broker-link.js';
 import { declareExchanges, declareMinionQueue } from './declare.js';
-import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
+import { BATCH_HEAD_BYTES, CONTENT_TYPE, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
 import { deadLetter, publishOptions } from './message-properties.js';
 import { Topology } from './naming.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
@@ -24,7 +24,7 @@ interface Outgoing { key: string; body: Buffer; options: Options.Publish }
 /** A request as taken from a message: `batched` when that message was a batch (its answers may be batched too). */
 interface Taken { request: RequestEnvelope; batched: boolean }
 /** An encoded answer waiting for the end of this turn of the event loop, to leave with the others to its caller. */
-interface QueuedAnswer { id: string; reply: AnswerEnvelope; json: string }
+interface QueuedAnswer { id: string; reply: AnswerEnvelope; json: string; bytes: number }
 /** Answers kept while the broker is away (oldest dropped beyond this). */
 const MAX_OUTBOX = 10_000;
 const PRUNE_EVERY_MS = 60_000;
@@ -168,7 +168,7 @@ export class AmqpServer implements TransportServer {
       throw MessageRejectedError.from(err instanceof PayloadTooLargeError ? RejectReasons.OVERSIZE : RejectReasons.FORMAT, err as Error);
     }
     if (env.kind === 'request') {
-      if (env.targets !== null && !env.targets.some((t) => t === this.name || (t.length === this.name.length && t.toLowerCase() === this.name))) return null;
+      if (env.targets !== null && !env.targets.includes(this.name)) return null;
       const peer = this.verifier!.verify(msg.content, msg.properties.headers);
       checkFreshness(env.sent, env.expires);
       return { taken: [{ request: env, batched: false }], peer };
@@ -252,14 +252,17 @@ export class AmqpServer implements TransportServer {
   private answer(t: Taken, reply: AnswerEnvelope): void {
     const req = t.request;
     let json: string;
+    let bytes: number;
     try {
       json = encodeItem(reply);
-      if (json.length > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the answer of ${Buffer.byteLength(json)} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
+      bytes = Buffer.byteLength(json);
+      if (bytes > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the answer of ${bytes} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
     } catch (err) {
       reply = { kind: 'command-complete', id: req.id, host: this.name, sent: Date.now(), error: failureOf(err instanceof PayloadTooLargeError ? err : new MarshalError(`cannot encode the answer: ${(err as Error).message}`)) };
       json = encodeItem(reply);
+      bytes = Buffer.byteLength(json);
     }
-    const queued: QueuedAnswer = { id: req.id, reply, json };
+    const queued: QueuedAnswer = { id: req.id, reply, json, bytes };
     if (!t.batched || this.settings.maxBatch <= 1) { this.sendAnswers(req.replyTo, [queued]); return; }
     const list = this.answerQueue.get(req.replyTo);
     if (list) list.push(queued);
@@ -279,13 +282,13 @@ export class AmqpServer implements TransportServer {
       let chunk: QueuedAnswer[] = [];
       let bytes = 0;
       for (const a of answers) {
-        if (chunk.length > 0 && (chunk.length >= this.settings.maxBatch || bytes + a.json.length + 64 > this.settings.maxBodyBytes)) {
+        if (chunk.length > 0 && (chunk.length >= this.settings.maxBatch || bytes + a.bytes + BATCH_HEAD_BYTES > this.settings.maxBodyBytes)) {
           this.sendAnswers(replyTo, chunk);
           chunk = [];
           bytes = 0;
         }
         chunk.push(a);
-        bytes += a.json.length + 1;
+        bytes += a.bytes + 1;
       }
       this.sendAnswers(replyTo, chunk);
     }

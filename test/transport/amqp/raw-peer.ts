@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { TEST_AMQP_URL } from '../../helpers/broker.js';
-import { decodeEnvelope, encodeEnvelope, type BatchEnvelope, type RequestEnvelope } from '../../../transport/amqp/envelope.js';
+import { decodeEnvelope, encodeEnvelope, TargetList, type BatchEnvelope, type RequestEnvelope } from '../../../transport/amqp/envelope.js';
 import { publishOptions } from '../../../transport/amqp/message-properties.js';
 import { Topology } from '../../../transport/amqp/naming.js';
 import type { MessageSigner } from '../../../transport/amqp/signing.js';
@@ -53,7 +53,7 @@ export class RawPeer {
     const now = Date.now();
     const env: RequestEnvelope = {
       kind: 'request', id: randomBytes(16).toString('hex'), sent: craft.sent ?? now, expires: craft.expires ?? now + 30_000,
-      replyTo: this.replyId, method, params, targets: craft.targets ?? null,
+      replyTo: this.replyId, method, params, targets: craft.targets ? TargetList.of(craft.targets) : null,
     };
     const signed = craft.rawBody ?? encodeEnvelope(env);
     const headers = { ...signer.sign(signed), ...craft.headers };
