@@ -14,7 +14,7 @@ import { silentLogger } from '../common/log.js';
 import { loadCredentials } from '../overlord/credentials.js';
 import { AmqpClient } from '../transport/amqp/client.js';
 import { CACHE_DIR, prepareFleet } from './fanout-fleet.js';
-import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
+import { startPrivateBroker, type PrivateBroker } from '../test/helpers/private-broker.js';
 
 const PORTS = [5691, 5692, 5693];
 const RUN_MS = 40_000;

@@ -17,9 +17,9 @@ import { Overlord } from '../overlord/overlord.js';
 import { amqpTransport } from '../transport/amqp/index.js';
 import { CACHE_DIR, prepareFleet, writeSizeGroups, type BenchFleet } from './fanout-fleet.js';
 import { timeTlsFloor } from './fanout-tls-floor.js';
-import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
+import { startPrivateBroker, type PrivateBroker } from '../test/helpers/private-broker.js';
 
-/** the broker: FUNC_BENCH_AMQP_URL, else a node of the benchmark's own on port 5682 (see private-broker.ts) */
+/** the broker: FUNC_BENCH_AMQP_URL, else a node of the benchmark's own on port 5682 (see test/helpers/private-broker.ts) */
 let URL_ = process.env.FUNC_BENCH_AMQP_URL ?? '';
 const DURATION_MS = 3000;
 const IN_FLIGHT = [1, 64] as const;
