@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     await fs.writeFile(list, JSON.stringify(minions));
     host = await startMinions(list, urls.join(', '), prefix);
     client = new AmqpClient({
-      options: { amqp_url: urls, amqp_prefix: prefix, amqp_queue_type: 'quorum', amqp_auth: 'plain', amqp_max_body_bytes: 1 << 20, amqp_request_ttl: 60 },
+      options: { amqp_url: urls, amqp_prefix: prefix, amqp_queue_type: 'quorum', amqp_auth: 'plain', amqp_max_body_bytes: 1 << 20, amqp_request_ttl: 60, amqp_key_file: '', amqp_cert_file: '' },
       tls: await loadCredentials(fleet.caRoot, readOverlordConf(fleet.caRoot)), verifyHostName: true, log: silentLogger,
     });
     const queue = `${prefix}.minion.${minions[0]!.name}`;

@@ -107,7 +107,7 @@ async function ourRates(fleet: BenchFleet): Promise<Rate[]> {
   await fs.writeFile(list, JSON.stringify([m]));
   const host = await startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'amqp' });
   const client = amqpTransport.createClient({
-    options: { amqp_url: [URL_], amqp_prefix: prefix, amqp_queue_type: 'classic', amqp_auth: 'plain', amqp_max_body_bytes: 16 << 20, amqp_request_ttl: 3600 },
+    options: { amqp_url: [URL_], amqp_prefix: prefix, amqp_queue_type: 'classic', amqp_auth: 'plain', amqp_max_body_bytes: 16 << 20, amqp_request_ttl: 3600, amqp_key_file: '', amqp_cert_file: '' },
     tls: await loadCredentials(fleet.caRoot, readOverlordConf(fleet.caRoot)), verifyHostName: true, log: silentLogger,
   });
   try {

@@ -24,6 +24,9 @@ export const AmqpMinionSchema = {
 export const AmqpOverlordSchema = {
   ...common,
   amqp_request_ttl: opt('float', 3600),
+  /** the key pair presented to the broker on amqps:// (empty: the signing pair; see login-pair.ts) */
+  amqp_key_file: opt('path', ''),
+  amqp_cert_file: opt('path', ''),
 };
 
 /** The checked settings both sides share. */

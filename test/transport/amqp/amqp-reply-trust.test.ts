@@ -45,7 +45,7 @@ describe('transport/amqp reply trust', function () {
     await declareExchanges(ch, topo, 'classic');
     await declareMinionQueue(ch, topo, HOST, 'classic');
     client = new AmqpClient({
-      options: { amqp_url: [TEST_AMQP_URL], amqp_prefix: prefix, amqp_queue_type: 'classic', amqp_auth: 'plain', amqp_max_body_bytes: 1 << 20, amqp_request_ttl: 60 },
+      options: { amqp_url: [TEST_AMQP_URL], amqp_prefix: prefix, amqp_queue_type: 'classic', amqp_auth: 'plain', amqp_max_body_bytes: 1 << 20, amqp_request_ttl: 60, amqp_key_file: '', amqp_cert_file: '' },
       tls: { key: ca.caKeyPem, cert: ca.caCertPem, ca: ca.caCertPem }, verifyHostName: true, log: silentLogger,
     });
   });
