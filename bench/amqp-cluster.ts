@@ -14,7 +14,8 @@ import { silentLogger } from '../common/log.js';
 import { loadCredentials } from '../overlord/credentials.js';
 import { AmqpClient } from '../transport/amqp/client.js';
 import { CACHE_DIR, prepareFleet } from './fanout-fleet.js';
-import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
+import { startPrivateBroker, type PrivateBroker } from '../test/helpers/private-broker.js';
+import { overlordSettings } from '../transport/amqp/settings.js';
 
 const PORTS = [5691, 5692, 5693];
 const RUN_MS = 40_000;
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     await fs.writeFile(list, JSON.stringify(minions));
     host = await startMinions(list, urls.join(', '), prefix);
     client = new AmqpClient({
-      options: { amqp_url: urls, amqp_prefix: prefix, amqp_queue_type: 'quorum', amqp_auth: 'plain', amqp_max_body_bytes: 1 << 20, amqp_max_batch: 256, amqp_request_ttl: 60 },
+      options: overlordSettings({ amqp_url: urls, amqp_prefix: prefix, amqp_queue_type: 'quorum', amqp_max_body_bytes: 1 << 20, amqp_request_ttl: 60 }),
       tls: await loadCredentials(fleet.caRoot, readOverlordConf(fleet.caRoot)), verifyHostName: true, log: silentLogger,
     });
     const queue = `${prefix}.minion.${minions[0]!.name}`;

@@ -18,9 +18,10 @@ import { Overlord } from '../overlord/overlord.js';
 import { amqpTransport } from '../transport/amqp/index.js';
 import { CACHE_DIR, prepareFleet, writeSizeGroups, type BenchFleet } from './fanout-fleet.js';
 import { timeTlsFloor } from './fanout-tls-floor.js';
-import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
+import { startPrivateBroker, type PrivateBroker } from '../test/helpers/private-broker.js';
+import { overlordSettings } from '../transport/amqp/settings.js';
 
-/** the broker: FUNC_BENCH_AMQP_URL, else a node of the benchmark's own on port 5682 (see private-broker.ts) */
+/** the broker: FUNC_BENCH_AMQP_URL, else a node of the benchmark's own on port 5682 (see test/helpers/private-broker.ts) */
 let URL_ = process.env.FUNC_BENCH_AMQP_URL ?? '';
 const DURATION_MS = 3000;
 const IN_FLIGHT = [1, 64] as const;
@@ -112,7 +113,7 @@ async function ourRates(fleet: BenchFleet, maxBatch: number): Promise<Rate[]> {
   const journal = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'func-bench-journal-')), 'amqp-requests.jsonl');
   const host = await startHost({ mode: 'minions', list, prefix, url: URL_, transports: 'amqp', journal, maxBatch: String(maxBatch) });
   const client = amqpTransport.createClient({
-    options: { amqp_url: [URL_], amqp_prefix: prefix, amqp_queue_type: 'classic', amqp_auth: 'plain', amqp_max_body_bytes: 16 << 20, amqp_max_batch: maxBatch, amqp_request_ttl: 3600 },
+    options: overlordSettings({ amqp_url: [URL_], amqp_prefix: prefix, amqp_max_body_bytes: 16 << 20, amqp_max_batch: maxBatch, amqp_request_ttl: 3600 }),
     tls: await loadCredentials(fleet.caRoot, readOverlordConf(fleet.caRoot)), verifyHostName: true, log: silentLogger,
   });
   try {

@@ -2,6 +2,7 @@
 // PLAIN or EXTERNAL login), runs the side's setup on every (re)connect, and after a loss reconnects by itself
 // with back-off (0.5 s doubling to 15 s) until closed.
 import type { ChannelModel } from 'amqplib';
+import { X509Certificate } from 'node:crypto';
 import { BrokerUnavailableError } from '../../common/errors.js';
 import { silentLogger, type Logger } from '../../common/log.js';
 import type { TlsMaterial } from '../types.js';
@@ -70,7 +71,7 @@ export class BrokerLink {
         this.next = (this.next + i) % this.opts.urls.length;
         return;
       } catch (err) {
-        errors.push(`${redactUrl(url)}: ${(err as Error).message}`);
+        errors.push(`${redactUrl(url)}: ${this.describeFailure(err as Error)}`);
       }
     }
     this.next = (this.next + 1) % this.opts.urls.length;
@@ -92,6 +93,22 @@ export class BrokerLink {
     if (c === null) return;
     this.lost(c, reason);
     void c.close().catch(() => {});
+  }
+
+  /**
+   * A failed connect in words: a TLS alert from the broker (OpenSSL's "…:SSL routines:…:tlsv1 alert unknown ca:…")
+   * says what the broker refused, and a refused EXTERNAL login names the certificate CN it tried as user.
+   */
+  private describeFailure(err: Error & { reason?: string }): string {
+    const alert = /alert (.+)$/.exec(err.reason ?? '')?.[1];
+    if (alert !== undefined) {
+      const why = TLS_ALERTS[alert];
+      return `the broker refused the TLS handshake (alert "${alert}"${why ? `: ${why}` : ''})`;
+    }
+    if (this.opts.auth === 'external' && /ACCESS.REFUSED/.test(err.message)) {
+      return `${err.message} (amqp_auth = external logs in as the certificate's CN${cnOf(this.opts.tls.cert)}: is there a broker user of that name?)`;
+    }
+    return err.message;
   }
 
   /** Connects and runs the setup, giving up after OPEN_TIMEOUT_MS (a broker that is booting may hang a handshake). */
@@ -159,6 +176,25 @@ export class BrokerLink {
         delay = Math.min(delay * 2, MAX_DELAY_MS);
       }
     }
+  }
+}
+
+/** What the broker's TLS alerts mean for a func client presenting its certmaster key pair. */
+const TLS_ALERTS: Record<string, string> = {
+  'unknown ca': 'our certificate is not signed by a CA the broker trusts (ssl_options.cacertfile)',
+  'certificate required': 'the broker wants a client certificate and none was presented',
+  'bad certificate': 'the broker rejected our certificate (RabbitMQ refuses a self-signed one, such as the CA\'s own)',
+  'certificate revoked': 'our certificate is revoked',
+  'certificate expired': 'our certificate has expired',
+};
+
+/** ' "<CN>"' of a PEM certificate, or '' when it cannot be read. */
+function cnOf(pem: string): string {
+  try {
+    const cn = new X509Certificate(pem).subject.split('\n').find((l) => l.startsWith('CN='));
+    return cn ? ` "${cn.slice(3)}"` : '';
+  } catch {
+    return '';
   }
 }
 

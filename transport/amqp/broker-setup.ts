@@ -56,11 +56,12 @@ export function accountUrl(adminUrl: string, vhost: string, name: string, passwo
 
 async function ensureUser(cmd: string[], vhost: string, account: BrokerAccount, perms: BrokerPermissions): Promise<string> {
   const password = account.password ?? randomBytes(18).toString('base64url');
+  // `--`: a password may start with "-" (a generated one does 1 time in 64), which rabbitmqctl took for an option
   try {
-    await rabbitmqctl(cmd, ['add_user', account.name, password]);
+    await rabbitmqctl(cmd, ['add_user', '--', account.name, password]);
   } catch (err) {
     if (!/already.exists/i.test((err as Error).message)) throw err;
-    await rabbitmqctl(cmd, ['change_password', account.name, password]);
+    await rabbitmqctl(cmd, ['change_password', '--', account.name, password]);
   }
   await rabbitmqctl(cmd, ['set_permissions', '-p', vhost, account.name, perms.configure, perms.write, perms.read]);
   await rabbitmqctl(cmd, ['set_topic_permissions', '-p', vhost, account.name, perms.topic.exchange, perms.topic.write, perms.topic.read]);

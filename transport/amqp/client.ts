@@ -10,8 +10,9 @@ import { BrokerUnavailableError, ConnectionError, PayloadTooLargeError, TimeoutE
 import { errorFromFailure } from '../../common/remote-failure.js';
 import { ok, outcomeFromError } from '../outcome.js';
 import { HostEventQueue } from '../host-event-queue.js';
-import { JOB_ENDED_STATUS, type CallOptions, type CallRequest, type ClientInit, type HostEvent, type ManyCallOptions, type ProgressEvent, type TransportClient, type WireValue } from '../types.js';
+import { JOB_ENDED_STATUS, type CallOptions, type CallRequest, type ClientInit, type HostEvent, type ManyCallOptions, type ProgressEvent, type TlsMaterial, type TransportClient, type WireValue } from '../types.js';
 import { BrokerLink } from './broker-link.js';
+import { brokerLoginPair } from './login-pair.js';
 import { declareExchanges, declareReplyQueue } from './declare.js';
 import { BATCH_HEAD_BYTES, CONTENT_TYPE, TargetList, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
 import { deadLetter, publishOptions } from './message-properties.js';
@@ -53,6 +54,8 @@ export class AmqpClient implements TransportClient {
   private readonly topo: Topology;
   private readonly replyId = `o${randomBytes(12).toString('hex')}`;
   private readonly signer: MessageSigner;
+  /** what the link presents to the broker on amqps:// */
+  private readonly loginTls: TlsMaterial;
   private verifier: Promise<SignatureVerifier>;
   private readonly pending = new Map<string, Pending>();
   /** async jobs this client started: `<request id> <host>` → minion job id, until the job's end is pushed */
@@ -72,6 +75,7 @@ export class AmqpClient implements TransportClient {
     this.settings = checkCommon(init.options);
     this.topo = new Topology(this.settings.prefix);
     this.signer = new MessageSigner(init.tls.key, init.tls.cert);
+    this.loginTls = brokerLoginPair(init.options, init.tls);
     this.verifier = SignatureVerifier.create({ ca: init.tls.ca, crl: init.tls.crl });
     this.verifier.catch(() => {}); // reported by the first call
   }
@@ -285,7 +289,7 @@ export class AmqpClient implements TransportClient {
     this.connecting ??= (async () => {
       await this.verifier;
       const link = new BrokerLink({
-        urls: this.settings.urls, auth: this.settings.auth, tls: this.init.tls, connectionName: `func overlord ${this.replyId}`, log: this.init.log,
+        urls: this.settings.urls, auth: this.settings.auth, tls: this.loginTls, connectionName: `func overlord ${this.replyId}`, log: this.init.log,
         setup: (conn) => this.setup(conn),
         onLost: () => { this.pub = null; },
         onRestored: () => this.republish(),

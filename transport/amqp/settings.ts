@@ -1,6 +1,6 @@
 // The AMQP transport's own config keys (docs/amqp-protocol.md §1) for minion.conf and overlord.conf, and their
 // checks beyond type (queue type, login, prefix, URLs) with errors naming the key.
-import { opt } from '../../common/config.js';
+import { applySchema, opt, type ConfigOf } from '../../common/config.js';
 import { ConfigError } from '../../common/errors.js';
 import type { QueueType } from './declare.js';
 import { DEFAULT_ENVELOPE_LIMITS } from './envelope.js';
@@ -26,7 +26,15 @@ export const AmqpMinionSchema = {
 export const AmqpOverlordSchema = {
   ...common,
   amqp_request_ttl: opt('float', 3600),
+  /** the key pair presented to the broker on amqps:// (empty: the signing pair; see login-pair.ts) */
+  amqp_key_file: opt('path', ''),
+  amqp_cert_file: opt('path', ''),
 };
+
+/** An overlord's AMQP settings for code that makes a client without overlord.conf: the defaults, then `values`. */
+export function overlordSettings(values: Partial<ConfigOf<typeof AmqpOverlordSchema>>): ConfigOf<typeof AmqpOverlordSchema> {
+  return { ...applySchema(AmqpOverlordSchema, undefined, 'overlord settings'), ...values };
+}
 
 /** The checked settings both sides share. */
 export interface AmqpCommon {

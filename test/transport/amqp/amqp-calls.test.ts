@@ -13,6 +13,7 @@ import { decodeEnvelope } from '../../../transport/amqp/envelope.js';
 import { AmqpClient } from '../../../transport/amqp/client.js';
 import type { HostEvent } from '../../../transport/types.js';
 import { startAmqpFleet, type AmqpFleet } from './amqp-fleet.js';
+import { overlordSettings } from '../../../transport/amqp/settings.js';
 
 const NAMES = ['127.0.1.1', '127.0.1.2', '127.0.1.3'];
 
@@ -71,7 +72,7 @@ describe('transport/amqp calls through the broker', function () {
       };
     };
     const client = async (maxBatch: number) => new AmqpClient({
-      options: { amqp_url: [TEST_AMQP_URL], amqp_prefix: fleet.prefix, amqp_queue_type: 'classic', amqp_auth: 'plain', amqp_max_body_bytes: 1 << 20, amqp_max_batch: maxBatch, amqp_request_ttl: 60 },
+      options: overlordSettings({ amqp_url: [TEST_AMQP_URL], amqp_prefix: fleet.prefix, amqp_max_body_bytes: 1 << 20, amqp_max_batch: maxBatch, amqp_request_ttl: 60 }),
       tls: await loadCredentials(fleet.root, readOverlordConf(fleet.root)), verifyHostName: true, log: silentLogger,
     });
 

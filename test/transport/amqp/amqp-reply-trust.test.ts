@@ -18,6 +18,7 @@ import { MessageSigner } from '../../../transport/amqp/signing.js';
 import { Overlord } from '../../../overlord/overlord.js';
 import { stopAll } from '../../helpers/processes.js';
 import { startAmqpFleet, type AmqpFleet } from './amqp-fleet.js';
+import { overlordSettings } from '../../../transport/amqp/settings.js';
 
 const run = promisify(execFile);
 
@@ -45,7 +46,7 @@ describe('transport/amqp reply trust', function () {
     await declareExchanges(ch, topo, 'classic');
     await declareMinionQueue(ch, topo, HOST, 'classic');
     client = new AmqpClient({
-      options: { amqp_url: [TEST_AMQP_URL], amqp_prefix: prefix, amqp_queue_type: 'classic', amqp_auth: 'plain', amqp_max_body_bytes: 1 << 20, amqp_max_batch: 256, amqp_request_ttl: 60 },
+      options: overlordSettings({ amqp_url: [TEST_AMQP_URL], amqp_prefix: prefix, amqp_max_body_bytes: 1 << 20, amqp_request_ttl: 60 }),
       tls: { key: ca.caKeyPem, cert: ca.caCertPem, ca: ca.caCertPem }, verifyHostName: true, log: silentLogger,
     });
   });

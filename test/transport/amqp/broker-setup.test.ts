@@ -29,12 +29,13 @@ describe('transport/amqp func-amqp-setup', function () {
   const vhost = `func-test-${tag}`;
   const m1 = `m1-${tag}.example.com`;
   const m2 = `m2-${tag}.example.com`;
+  const m3 = `m3-${tag}.example.com`;
   const ov = `ov-${tag}`;
   const urls = new Map<string, string>();
   let conn: ChannelModel | undefined;
 
   before(async () => {
-    const r = await runBin('func-amqp-setup', ['--vhost', vhost, '--prefix', 'func', '--minion', m1, '--minion', `${m2}:secret2`, '--overlord', ov], { timeoutMs: 50_000 });
+    const r = await runBin('func-amqp-setup', ['--vhost', vhost, '--prefix', 'func', '--minion', m1, '--minion', `${m2}:secret2`, '--minion', `${m3}:-dash3`, '--overlord', ov], { timeoutMs: 50_000 });
     expect(r.code, r.stderr).to.equal(0);
     for (const line of r.stdout.trim().split('\n')) {
       const [, name, url] = line.split(' ');
@@ -44,12 +45,18 @@ describe('transport/amqp func-amqp-setup', function () {
   });
   after(async () => {
     await conn?.close().catch(() => {});
-    await teardownBroker(vhost, [m1, m2, ov]);
+    await teardownBroker(vhost, [m1, m2, m3, ov]);
   });
 
   it('prints one amqp_url per user, in the vhost, with the given password where one was given', () => {
-    expect([...urls.keys()]).to.have.members([m1, m2, ov]);
+    expect([...urls.keys()]).to.have.members([m1, m2, m3, ov]);
     expect(urls.get(m2)).to.equal(`amqp://${encodeURIComponent(m2)}:secret2@127.0.0.1:5672/${vhost}`);
+  });
+
+  it('sets a password starting with "-" (which rabbitmqctl once took for an option)', async () => {
+    expect(urls.get(m3)).to.equal(`amqp://${encodeURIComponent(m3)}:-dash3@127.0.0.1:5672/${vhost}`);
+    const c = await amqp.connect(urls.get(m3)!, { noDelay: true });
+    await c.close();
   });
 
   it('lets a minion consume its own queue and publish a reply with its own name', async () => {

@@ -35,18 +35,21 @@ export async function main(argv: string[]): Promise<void> {
     .option('queue-type', { choices: ['classic', 'quorum'] as const, default: 'classic' as const, describe: 'amqp_queue_type of the queues' })
     .option('admin-url', { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672', describe: 'a broker user allowed to declare things (no vhost)' })
     .option('minion', { type: 'string', array: true, default: [] as string[], describe: 'a minion user NAME or NAME:PASSWORD (repeatable)' })
-    .option('from-certs', { type: 'boolean', default: false, describe: 'also every minion with a signed certificate in certmaster\'s certroot' })
+    .option('from-certs', { type: 'boolean', default: false, describe: 'also every minion with a signed certificate in certmaster\'s certroot (except names given as --overlord)' })
     .option('overlord', { type: 'string', array: true, default: [] as string[], describe: 'an overlord user NAME or NAME:PASSWORD (repeatable)' })
     .option('rabbitmqctl', { type: 'string', default: 'rabbitmqctl', describe: 'the rabbitmqctl command (words split on spaces)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false })
     .strict().help().parseAsync();
   const minions = args.minion.map(account);
-  if (args['from-certs']) for (const h of signedHosts(funcRoot())) if (!minions.some((m) => m.name === h)) minions.push({ name: h });
+  const overlords = args.overlord.map(account);
+  // an overlord's own login certificate (amqps://, docs/amqp-protocol.md §9) is signed too, but is not a minion
+  const taken = new Set([...minions, ...overlords].map((a) => a.name));
+  if (args['from-certs']) for (const h of signedHosts(funcRoot())) if (!taken.has(h)) minions.push({ name: h });
   if (minions.length === 0 && args.overlord.length === 0) process.stderr.write(`${PROG}: no --minion, --from-certs or --overlord: only the vhost and exchanges are set up\n`);
   try {
     const created = await setupBroker({
       vhost: args.vhost, prefix: args.prefix, queueType: args['queue-type'], adminUrl: args['admin-url'],
-      minions, overlords: args.overlord.map(account), rabbitmqctl: args.rabbitmqctl.split(' ').filter(Boolean),
+      minions, overlords, rabbitmqctl: args.rabbitmqctl.split(' ').filter(Boolean),
       log: args.quiet ? undefined : (line) => process.stderr.write(`${PROG}: ${line}\n`),
     });
     for (const c of created) process.stdout.write(`${c.role} ${c.name} ${c.url}\n`);
