@@ -14,12 +14,13 @@ import { JOB_ENDED_STATUS, type CallOptions, type CallRequest, type ClientInit, 
 import { BrokerLink } from './broker-link.js';
 import { brokerLoginPair } from './login-pair.js';
 import { declareExchanges, declareReplyQueue } from './declare.js';
-import { BATCH_HEAD_BYTES, CONTENT_TYPE, TargetList, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
+import { CONTENT_TYPE, TargetList, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
 import { deadLetter, publishOptions } from './message-properties.js';
 import { Topology } from './naming.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
 import { checkCommon, type AmqpCommon, type AmqpOverlordSchema } from './settings.js';
 import { MessageSigner, SignatureVerifier } from './signing.js';
+import { TurnBatcher } from './turn-batcher.js';
 
 export type AmqpOverlordSettings = ConfigOf<typeof AmqpOverlordSchema>;
 
@@ -68,8 +69,7 @@ export class AmqpClient implements TransportClient {
   private pub: ConfirmChannel | null = null;
   private closed = false;
   /** calls to one host made in this turn of the event loop, per host (lower case), signed together at its end */
-  private unsent = new Map<string, { host: string; calls: Pending[] }>();
-  private flushScheduled = false;
+  private readonly unsent: TurnBatcher<Pending>;
 
   constructor(private readonly init: ClientInit<AmqpOverlordSettings>) {
     this.settings = checkCommon(init.options);
@@ -78,6 +78,10 @@ export class AmqpClient implements TransportClient {
     this.loginTls = brokerLoginPair(init.options, init.tls);
     this.verifier = SignatureVerifier.create({ ca: init.tls.ca, crl: init.tls.crl });
     this.verifier.catch(() => {}); // reported by the first call
+    this.unsent = new TurnBatcher({ maxItems: this.settings.maxBatch, maxBytes: this.settings.maxBodyBytes }, (host, calls) => {
+      const live = calls.filter((p) => this.pending.has(p.id)); // not timed out or aborted meanwhile
+      if (live.length > 0) this.sendBatch(host, live);
+    });
   }
 
   /** The reply queue this client consumes. */
@@ -185,41 +189,9 @@ export class AmqpClient implements TransportClient {
     }
     signal?.addEventListener('abort', () => this.finish(id, (host) => ({ error: new TimeoutError(`call to ${host} aborted`) })), { once: true });
     if (p.message) this.send(p.message);
-    else if (this.settings.maxBatch <= 1) this.sendBatch(hosts[0]!, [p]);
-    else this.queueUnsent(hosts[0]!, p);
+    else if (this.settings.maxBatch <= 1) this.sendBatch(hosts[0]!.toLowerCase(), [p]);
+    else this.unsent.add(hosts[0]!.toLowerCase(), p);
     return id;
-  }
-
-  private queueUnsent(host: string, p: Pending): void {
-    const waiting = this.unsent.get(host.toLowerCase());
-    if (waiting) waiting.calls.push(p);
-    else this.unsent.set(host.toLowerCase(), { host, calls: [p] });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushUnsent());
-    }
-  }
-
-  /** Signs and sends the calls of this turn: per host, messages of at most amqp_max_batch calls and amqp_max_body_bytes. */
-  private flushUnsent(): void {
-    this.flushScheduled = false;
-    const unsent = this.unsent;
-    this.unsent = new Map();
-    for (const { host, calls } of unsent.values()) {
-      const live = calls.filter((p) => this.pending.has(p.id)); // not timed out or aborted meanwhile
-      let chunk: Pending[] = [];
-      let bytes = 0;
-      for (const p of live) {
-        if (chunk.length > 0 && (chunk.length >= this.settings.maxBatch || bytes + p.bytes + BATCH_HEAD_BYTES > this.settings.maxBodyBytes)) {
-          this.sendBatch(host, chunk);
-          chunk = [];
-          bytes = 0;
-        }
-        chunk.push(p);
-        bytes += p.bytes + 1;
-      }
-      if (chunk.length > 0) this.sendBatch(host, chunk);
-    }
   }
 
   /** One signed message carrying these calls to `host` (a batch when there are several). */

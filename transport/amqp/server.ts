@@ -10,13 +10,14 @@ import { failureOf } from '../../common/remote-failure.js';
 import type { CallHandler, ProgressEvent, ServerInit, TlsMaterial, TransportServer, TransportServerStatus } from '../types.js';
 import { BrokerLink } from './broker-link.js';
 import { declareExchanges, declareMinionQueue } from './declare.js';
-import { BATCH_HEAD_BYTES, CONTENT_TYPE, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
+import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
 import { deadLetter, publishOptions } from './message-properties.js';
 import { Topology } from './naming.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
 import { RequestJournal } from './request-journal.js';
 import { checkCommon, type AmqpCommon, type AmqpMinionSchema } from './settings.js';
 import { MessageSigner, SignatureVerifier, checkFreshness, type VerifiedSigner } from './signing.js';
+import { TurnBatcher } from './turn-batcher.js';
 
 export type AmqpMinionSettings = ConfigOf<typeof AmqpMinionSchema>;
 
@@ -43,8 +44,7 @@ export class AmqpServer implements TransportServer {
   private readonly running = new Map<string, AbortController>();
   private outbox: Outgoing[] = [];
   /** answers to batched requests per reply id, sent together at the end of the turn */
-  private answerQueue = new Map<string, QueuedAnswer[]>();
-  private flushScheduled = false;
+  private readonly answers: TurnBatcher<QueuedAnswer>;
   private state: TransportServerStatus;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -55,6 +55,7 @@ export class AmqpServer implements TransportServer {
     this.name = init.minionName.toLowerCase();
     this.queue = this.topo.minionQueue(this.name);
     this.signer = new MessageSigner(init.tls.key, init.tls.cert);
+    this.answers = new TurnBatcher({ maxItems: this.settings.maxBatch, maxBytes: this.settings.maxBodyBytes }, (replyTo, chunk) => this.sendAnswers(replyTo, chunk));
     this.state = { state: 'starting', endpoint: this.endpoint() };
   }
 
@@ -263,35 +264,8 @@ export class AmqpServer implements TransportServer {
       bytes = Buffer.byteLength(json);
     }
     const queued: QueuedAnswer = { id: req.id, reply, json, bytes };
-    if (!t.batched || this.settings.maxBatch <= 1) { this.sendAnswers(req.replyTo, [queued]); return; }
-    const list = this.answerQueue.get(req.replyTo);
-    if (list) list.push(queued);
-    else this.answerQueue.set(req.replyTo, [queued]);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushAnswers());
-    }
-  }
-
-  /** Sends the queued answers, per caller in messages of at most amqp_max_batch items and amqp_max_body_bytes. */
-  private flushAnswers(): void {
-    this.flushScheduled = false;
-    const queue = this.answerQueue;
-    this.answerQueue = new Map();
-    for (const [replyTo, answers] of queue) {
-      let chunk: QueuedAnswer[] = [];
-      let bytes = 0;
-      for (const a of answers) {
-        if (chunk.length > 0 && (chunk.length >= this.settings.maxBatch || bytes + a.bytes + BATCH_HEAD_BYTES > this.settings.maxBodyBytes)) {
-          this.sendAnswers(replyTo, chunk);
-          chunk = [];
-          bytes = 0;
-        }
-        chunk.push(a);
-        bytes += a.bytes + 1;
-      }
-      this.sendAnswers(replyTo, chunk);
-    }
+    if (t.batched && this.settings.maxBatch > 1) this.answers.add(req.replyTo, queued);
+    else this.sendAnswers(req.replyTo, [queued]);
   }
 
   /** One signed message with these answers (a batch when there are several), recorded, then published. */
