@@ -137,7 +137,7 @@ async function deleteQueues(queues: string[]): Promise<void> {
   await conn.close().catch(() => {});
 }
 
-interface FanoutTime { caller: string; n: number; seconds: number[]; median: number; ok: number; callerCpuUsPerHost?: number; minionCpuUsPerHost?: number }
+interface FanoutTime { caller: string; n: number; seconds: number[]; median: number; ok: number; callerCpuUsPerHost?: number; minionCpuUsPerHost?: number; brokerCpuUsPerHost?: number }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -176,6 +176,7 @@ async function measureFanout(caller: string, n: number, timer: () => Promise<[nu
   let ok = 0;
   const cpu0 = process.cpuUsage();
   const minions0 = await Promise.all(hosts.map((h) => h.cpu()));
+  const broker0 = await broker?.cpu();
   for (let i = 0; i < REPS; i++) { const [s, good] = await timer(); seconds.push(s); ok = good; }
   const t: FanoutTime = { caller, n, seconds, median: median(seconds), ok };
   let cpuNote = '';
@@ -185,6 +186,10 @@ async function measureFanout(caller: string, n: number, timer: () => Promise<[nu
     t.callerCpuUsPerHost = (c.user + c.system) / (REPS * n);
     t.minionCpuUsPerHost = minions1.reduce((a, x, i) => a + x - minions0[i]!, 0) / (REPS * n);
     cpuNote = `; CPU per host: caller ${t.callerCpuUsPerHost.toFixed(0)} µs, minions ${t.minionCpuUsPerHost.toFixed(0)} µs`;
+    if (broker && broker0 !== undefined) {
+      t.brokerCpuUsPerHost = (await broker.cpu() - broker0) / (REPS * n);
+      cpuNote += `, broker ${t.brokerCpuUsPerHost.toFixed(0)} µs`;
+    }
   }
   log(`  ${caller.padEnd(28)} N=${String(n).padStart(4)}: median ${t.median.toFixed(3)} s (${ok}/${n} ok; runs ${seconds.map((x) => x.toFixed(3)).join(', ')})${cpuNote}`);
   return t;
@@ -228,9 +233,11 @@ async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
   }
 }
 
+/** the benchmark's own RabbitMQ node (null with FUNC_BENCH_AMQP_URL): its CPU is measured too */
+let broker: PrivateBroker | null = null;
+
 async function main(): Promise<void> {
   const fleet = await prepareFleet(1000, log);
-  let broker: PrivateBroker | null = null;
   if (!URL_) {
     log('starting a RabbitMQ node of our own on 127.0.0.1:5682');
     broker = await startPrivateBroker('func-bench-amqp', 5682);

@@ -19,6 +19,8 @@ export interface PrivateBroker {
   readonly env: Record<string, string>;
   /** rabbitmqctl against this node */
   ctl(...args: string[]): Promise<string>;
+  /** user + system CPU the node's Erlang VM has used so far, in µs (from /proc; 10 ms steps) */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -64,5 +66,10 @@ export async function startPrivateBroker(name: string, port: number, options: Pr
     await stop();
     throw new Error(`RabbitMQ node ${node} did not start: ${(err as Error).message}${log ? `\n${log.slice(-2000)}` : ''}`, { cause: err });
   }
-  return { url: `amqp://guest:guest@127.0.0.1:${port}/`, node, dir, env, ctl, stop };
+  const cpu = async (): Promise<number> => {
+    const pid = (await fs.readFile(path.join(dir, 'rabbit.pid'), 'utf8')).trim();
+    const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100); // utime, stime in clock ticks (USER_HZ = 100)
+  };
+  return { url: `amqp://guest:guest@127.0.0.1:${port}/`, node, dir, env, ctl, cpu, stop };
 }

@@ -171,8 +171,9 @@ export class AmqpClient implements TransportClient {
       if (this.closed) throw new ConnectionError('the AMQP client is closed');
       const keys = hosts.map((h) => this.topo.minionKey(h));
       if (broadcast) {
-        // one message, routed by the broker to each named minion's queue (BCC: sender-selected distribution)
-        p.message = this.sign([p], encodeEnvelope(envelope), envelope, { BCC: keys.slice(1) }, keys[0]!);
+        // one message, routed by the broker to each named minion's queue (BCC: sender-selected distribution); kept
+        // on disk only when asked, as that is a write per targeted queue and its republishing already makes it safe
+        p.message = this.sign([p], encodeEnvelope(envelope), envelope, { BCC: keys.slice(1), persistent: this.init.options.amqp_persistent_broadcasts }, keys[0]!);
       } else {
         p.json = encodeItem(envelope);
         p.bytes = Buffer.byteLength(p.json);

@@ -14,7 +14,8 @@ export function publishOptions(e: Envelope, headers: Record<string, string>, rep
     ...identity(e),
     ...(replyQueue !== undefined ? { replyTo: replyQueue } : {}),
     timestamp: Math.floor(e.sent / 1000),
-    // requests survive a broker restart; an answer lost with one is sent again from the minion's journal (§6)
+    // requests survive a broker restart (the overlord makes a broadcast transient unless amqp_persistent_broadcasts);
+    // an answer lost with one is sent again from the minion's journal when the overlord republishes (§6)
     persistent: e.kind === 'request' || (e.kind === 'batch' && e.items[0]?.kind === 'request'),
     appId: 'func-ts',
     headers,

@@ -3,6 +3,7 @@
 // it, runs them through the minion's handler with live progress, and publishes the signed answers with publisher
 // confirms; answers to a batch that finish in the same turn of the event loop go back as one signed batch.
 import { createHash, randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { ConfigOf } from '../../common/config.js';
 import { JobError, MarshalError, PayloadTooLargeError } from '../../common/errors.js';
@@ -41,7 +42,8 @@ export class AmqpServer implements TransportServer {
   private link: BrokerLink | null = null;
   private pub: ConfirmChannel | null = null;
   private sub: Channel | null = null;
-  private readonly running = new Map<string, AbortController>();
+  /** the signal every running call gets: aborted when funcd stops serving AMQP (a new one for the next start) */
+  private lifetime = sharedAbortController();
   private outbox: Outgoing[] = [];
   /** answers to batched requests per reply id, sent together at the end of the turn */
   private readonly answers: TurnBatcher<QueuedAnswer>;
@@ -83,7 +85,8 @@ export class AmqpServer implements TransportServer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const ac of this.running.values()) ac.abort(new Error('funcd is stopping'));
+    this.lifetime.abort(new Error('funcd is stopping'));
+    this.lifetime = sharedAbortController();
     clearInterval(this.pruneTimer);
     this.pruneTimer = undefined;
     const link = this.link;
@@ -230,18 +233,14 @@ export class AmqpServer implements TransportServer {
 
   private async run(t: Taken, signer: VerifiedSigner): Promise<void> {
     const req = t.request;
-    const ac = new AbortController();
-    this.running.set(req.id, ac);
     let seq = 0;
     const onProgress = (event: ProgressEvent): void => { this.progress(req, ++seq, event); };
     let reply: AnswerEnvelope;
     try {
-      const value = await this.handler({ method: req.method, params: req.params }, { peer: { ...signer.identity, address: 'amqp' }, signal: ac.signal, onProgress });
+      const value = await this.handler({ method: req.method, params: req.params }, { peer: signer.peer, signal: this.lifetime.signal, onProgress });
       reply = { kind: 'response', id: req.id, host: this.name, sent: Date.now(), value };
     } catch (err) {
       reply = { kind: 'command-complete', id: req.id, host: this.name, sent: Date.now(), error: failureOf(err) };
-    } finally {
-      this.running.delete(req.id);
     }
     this.answer(t, reply);
   }
@@ -305,4 +304,11 @@ export class AmqpServer implements TransportServer {
       keep();
     }
   }
+}
+
+/** An AbortController whose signal any number of running calls listen to at once (no listener-count warning). */
+function sharedAbortController(): AbortController {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
+  return ac;
 }

@@ -26,6 +26,8 @@ export const AmqpMinionSchema = {
 export const AmqpOverlordSchema = {
   ...common,
   amqp_request_ttl: opt('float', 3600),
+  /** broadcasts kept on disk by the broker, like calls to one minion (costs a disk write per targeted queue) */
+  amqp_persistent_broadcasts: opt('bool', false),
   /** the key pair presented to the broker on amqps:// (empty: the signing pair; see login-pair.ts) */
   amqp_key_file: opt('path', ''),
   amqp_cert_file: opt('path', ''),

@@ -52,6 +52,7 @@ export interface TrustMaterial { ca: string; crl?: string | undefined }
  */
 export class VerifiedSigner {
   private full: Omit<PeerIdentity, 'address'> | undefined;
+  private asPeer: PeerIdentity | undefined;
   constructor(readonly cn: string, readonly key: KeyObject, readonly notBefore: number, readonly notAfter: number, private readonly raw: Buffer) {}
 
   /** CN, subject hash, ACL key and fingerprint, as over TLS. */
@@ -61,6 +62,15 @@ export class VerifiedSigner {
       this.full = id;
     }
     return this.full;
+  }
+
+  /**
+   * The caller as the minion's handler sees it: one object per signer, so what is cached per caller (the audit
+   * log's line prefix) is computed once, not per call.
+   */
+  get peer(): PeerIdentity {
+    this.asPeer ??= { ...this.identity, address: 'amqp' };
+    return this.asPeer;
   }
 }
 
