@@ -41,11 +41,12 @@ interface Host { child: ChildProcess; cpu(): Promise<number>; stop(): Promise<vo
 async function startHost(args: Record<string, string>): Promise<Host> {
   const child = spawn(process.execPath, [path.join(top, 'dist/bench/amqp-host.js'), JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout! });
-  const waiting: Array<(line: string) => void> = [];
-  lines.on('line', (l) => waiting.shift()?.(l));
+  const waiting: Array<{ resolve(line: string): void; reject(err: Error): void }> = [];
+  lines.on('line', (l) => waiting.shift()?.resolve(l));
+  child.once('exit', (code) => { for (const w of waiting.splice(0)) w.reject(new Error(`amqp-host exited (${code})`)); });
   const next = (): Promise<string> => new Promise((resolve, reject) => {
-    waiting.push(resolve);
-    child.once('exit', (code) => reject(new Error(`amqp-host exited (${code})`)));
+    if (child.exitCode !== null) reject(new Error(`amqp-host exited (${child.exitCode})`));
+    else waiting.push({ resolve, reject });
   });
   const ready = await next();
   if (ready !== 'ready') throw new Error(`amqp-host said ${ready}`);
@@ -141,9 +142,9 @@ interface FanoutTime { caller: string; n: number; seconds: number[]; median: num
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function timeCold(fleet: BenchFleet, n: number, transport: 'amqp' | 'xmlrpc', prefix: string): Promise<[number, number]> {
+async function timeCold(fleet: BenchFleet, n: number, transport: 'amqp' | 'xmlrpc', prefix: string, settings: Record<string, string> = {}): Promise<[number, number]> {
   const started = performance.now();
-  const o = new Overlord(`@n${n}`, { root: fleet.caRoot, timeout: 60, transport, settings: { amqp_prefix: prefix, amqp_url: URL_, listen_port: String(XMLRPC_PORT) } });
+  const o = new Overlord(`@n${n}`, { root: fleet.caRoot, timeout: 60, transport, settings: { amqp_prefix: prefix, amqp_url: URL_, listen_port: String(XMLRPC_PORT), ...settings } });
   const results = await o.call('test', 'ping');
   const seconds = (performance.now() - started) / 1000;
   await o.close();
@@ -225,6 +226,7 @@ async function fanouts(fleet: BenchFleet): Promise<FanoutTime[]> {
       out.push(await measureFanout('tls handshakes only', n, () => timeTlsFloor(fleet.caRoot, fleet.minions.slice(0, n).map((m) => m.name), XMLRPC_PORT)));
       out.push(await measureFanout('xml-rpc cold (api)', n, () => timeCold(fleet, n, 'xmlrpc', prefix), hosts));
       out.push(await measureFanout('amqp broadcast cold (api)', n, () => timeCold(fleet, n, 'amqp', prefix), hosts));
+      out.push(await measureFanout('amqp persistent broadcast', n, () => timeCold(fleet, n, 'amqp', prefix, { amqp_persistent_broadcasts: 'yes' }), hosts));
     }
     return out;
   } finally {
@@ -273,6 +275,7 @@ async function runAll(fleet: BenchFleet): Promise<void> {
       amqp1000Under1s: at('amqp broadcast cold (api)', 1000) < 1,
       xmlrpcOverAmqp1000: at('xml-rpc cold (api)', 1000) / at('amqp broadcast cold (api)', 1000),
       rawBroadcast1000: at('raw amqplib broadcast', 1000),
+      persistentBroadcast1000: at('amqp persistent broadcast', 1000),
     },
     rates, fanout: fan,
   };
