@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
 import type { ConfigOf } from '../../common/config.js';
-import { BrokerUnavailableError, ConnectionError, PayloadTooLargeError, TimeoutError, type FuncError } from '../../common/errors.js';
+import { BrokerUnavailableError, ConnectionError, PayloadTooLargeError, ProtocolError, TimeoutError, type FuncError } from '../../common/errors.js';
 import { errorFromFailure } from '../../common/remote-failure.js';
 import { ok, outcomeFromError } from '../outcome.js';
 import { HostEventQueue } from '../host-event-queue.js';
@@ -14,7 +14,7 @@ import { JOB_ENDED_STATUS, type CallOptions, type CallRequest, type ClientInit, 
 import { BrokerLink } from './broker-link.js';
 import { brokerLoginPair } from './login-pair.js';
 import { declareExchanges, declareReplyQueue } from './declare.js';
-import { CONTENT_TYPE, TargetList, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
+import { CONTENT_TYPE, MAX_BATCH_BYTES, TargetList, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
 import { deadLetter, publishOptions } from './message-properties.js';
 import { Topology } from './naming.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
@@ -30,6 +30,8 @@ type Settled = { value: WireValue } | { error: FuncError };
 const MAX_FOLLOWED_JOBS = 10_000;
 const MAX_KEPT_JOB_EVENTS = 1000;
 const KEEP_ENDED_JOB_EVENTS_MS = 60_000;
+/** BCC routing keys of one broadcast message, in bytes (amqplib encodes all properties into one 64 KiB buffer) */
+const MAX_BCC_BYTES = 48 * 1024;
 
 /** One signed message as published; the requests it carries share it, and a republish sends exactly these bytes. */
 interface Outgoing { ids: string[]; exchange: string; key: string; body: Buffer; options: Options.Publish }
@@ -78,7 +80,7 @@ export class AmqpClient implements TransportClient {
     this.loginTls = brokerLoginPair(init.options, init.tls);
     this.verifier = SignatureVerifier.create({ ca: init.tls.ca, crl: init.tls.crl });
     this.verifier.catch(() => {}); // reported by the first call
-    this.unsent = new TurnBatcher({ maxItems: this.settings.maxBatch, maxBytes: this.settings.maxBodyBytes }, (host, calls) => {
+    this.unsent = new TurnBatcher({ maxItems: this.settings.maxBatch, maxBytes: Math.min(this.settings.maxBodyBytes, MAX_BATCH_BYTES) }, (host, calls) => {
       const live = calls.filter((p) => this.pending.has(p.id)); // not timed out or aborted meanwhile
       if (live.length > 0) this.sendBatch(host, live);
     });
@@ -102,14 +104,15 @@ export class AmqpClient implements TransportClient {
     const timeout = options.timeout ?? 0;
     const queue = new HostEventQueue();
     const push = queue.push;
-    const id = this.begin(unique, request, timeout, options.signal, {
+    const sink: Pick<Pending, 'progress' | 'settle'> = {
       progress: (host, progress) => push({ kind: 'progress', host, progress }),
       settle: (host, r) => push({ kind: 'result', host, outcome: 'error' in r ? outcomeFromError(r.error, timeout) : ok(r.value) }),
-    });
+    };
+    const ids = broadcastGroups(unique).map((group) => this.begin(group, request, timeout, options.signal, sink));
     try {
       yield* queue.drain(unique.length);
     } finally {
-      this.finish(id, (host) => ({ error: new TimeoutError(`call to ${host} cancelled`) }));
+      for (const id of ids) this.finish(id, (host) => ({ error: new TimeoutError(`call to ${host} cancelled`) }));
     }
   }
 
@@ -169,7 +172,7 @@ export class AmqpClient implements TransportClient {
     const p: Pending = { id, awaited: new Map(hosts.map((h) => [h.toLowerCase(), h])), envelope, json: '', bytes: 0, message: null, progress: sink.progress, settle: sink.settle };
     try {
       if (this.closed) throw new ConnectionError('the AMQP client is closed');
-      const keys = hosts.map((h) => this.topo.minionKey(h));
+      const keys = hosts.map((h) => this.topo.minionKey(h.toLowerCase())); // minion queues are bound by lower-case name
       if (broadcast) {
         // one message, routed by the broker to each named minion's queue (BCC: sender-selected distribution); kept
         // on disk only when asked, as that is a write per targeted queue and its republishing already makes it safe
@@ -244,9 +247,14 @@ export class AmqpClient implements TransportClient {
   private publish(m: Outgoing): void {
     const pub = this.pub;
     if (pub === null || !m.ids.some((id) => this.pending.has(id))) return; // republished after the reconnect, or all settled
-    pub.publish(m.exchange, m.key, m.body, m.options, (err) => {
-      if (err) this.init.log.warn(`AMQP: the broker did not confirm message ${m.options.messageId}: ${err.message ?? err}; it is sent again after a reconnect`);
-    });
+    try {
+      pub.publish(m.exchange, m.key, m.body, m.options, (err) => {
+        if (err) this.init.log.warn(`AMQP: the broker did not confirm message ${m.options.messageId}: ${err.message ?? err}; it is sent again after a reconnect`);
+      });
+    } catch (err) { // amqplib cannot encode it (e.g. headers over its 64 KiB frame buffer): it never can
+      const error = new ProtocolError(`AMQP: cannot publish message ${m.options.messageId}: ${(err as Error).message}`, { cause: err });
+      for (const id of m.ids) this.finish(id, () => ({ error }));
+    }
   }
 
   /** After a reconnect: every message that still carries a pending request, once, exactly as first signed. */
@@ -350,4 +358,22 @@ function answersOf(env: Envelope): AnswerEnvelope[] | null {
   if (env.kind !== 'batch') return [env];
   const items: Envelope[] = env.items;
   return items.every((x): x is AnswerEnvelope => x.kind !== 'request' && x.kind !== 'batch') ? items : null;
+}
+
+/**
+ * A broadcast's hosts in groups whose BCC header stays well inside amqplib's 64 KiB properties buffer (each name
+ * costs 5 bytes of framing plus its length); each group is one message of its own (docs/amqp-protocol.md §3).
+ */
+export function broadcastGroups(hosts: readonly string[], maxBccBytes = MAX_BCC_BYTES): string[][] {
+  const groups: string[][] = [];
+  let group: string[] = [];
+  let bytes = 0;
+  for (const h of hosts) {
+    const cost = 5 + Buffer.byteLength(h);
+    if (group.length > 0 && bytes + cost > maxBccBytes) { groups.push(group); group = []; bytes = 0; }
+    group.push(h);
+    bytes += cost;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
 }

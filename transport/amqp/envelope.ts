@@ -122,6 +122,11 @@ export function encodeItem(e: ItemEnvelope): string {
 
 /** What a batch adds around its items (version, kind, id, time): an upper bound, for sizing batches. */
 export const BATCH_HEAD_BYTES = 128;
+/**
+ * The largest batch either side makes, whatever its own amqp_max_body_bytes: a peer whose limit is at least this
+ * never refuses a batch whose items it would have taken one by one (a larger item travels alone).
+ */
+export const MAX_BATCH_BYTES = 64 * 1024;
 
 /** The body of one message carrying already encoded items: the item alone when there is one, else a batch `id`. */
 export function encodeItems(items: readonly string[], batchId: () => string, sent: number): Buffer {
@@ -160,6 +165,8 @@ function decodeBatch(data: Record<string, unknown>, lim: EnvelopeLimits): BatchE
     if (x.v !== undefined && x.v !== ENVELOPE_VERSION) throw new ProtocolError(`AMQP batch: items[${i}] has version ${JSON.stringify(x.v)}`);
     return decodeItem(x, lim);
   });
+  const once = items.filter((x) => x.kind !== 'progress'); // a request, or a call's one answer
+  if (new Set(once.map((x) => x.id)).size < once.length) throw new ProtocolError('AMQP batch: a request id appears twice');
   const requests = items.filter((x): x is RequestEnvelope => x.kind === 'request');
   if (requests.length === items.length) {
     if (requests.some((r) => r.targets !== null)) throw new ProtocolError('AMQP batch: a request in a batch must have "targets": null (broadcasts are not batched)');

@@ -22,6 +22,22 @@ export interface JournalEntry {
 type Line =
   | { s: 'running'; d: string; r: Array<[string, number]> }
   | { s: 'done'; ids: string[]; b: string; h: Record<string, string> };
+/** The lines of journals written before batches: one id each (still read, never written). */
+type SingleIdLine = { id: string; s: 'running' | 'done'; e?: number; d?: string; b?: string; h?: Record<string, string> };
+
+/** A line of either format in the current one (null for what is neither). */
+function currentLine(raw: unknown): Line | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const l = raw as Partial<Line> & Partial<SingleIdLine>;
+  if (typeof l.id === 'string') {
+    if (l.s === 'running' && typeof l.e === 'number') return { s: 'running', d: l.d ?? '', r: [[l.id, l.e]] };
+    if (l.s === 'done' && typeof l.b === 'string') return { s: 'done', ids: [l.id], b: l.b, h: l.h ?? {} };
+    return null;
+  }
+  if (l.s === 'running' && Array.isArray(l.r) && typeof l.d === 'string') return l as Line;
+  if (l.s === 'done' && Array.isArray(l.ids) && typeof l.b === 'string') return l as Line;
+  return null;
+}
 
 /** Ids are kept this long past their expiry (clock skew allowance). */
 const KEEP_PAST_EXPIRY_MS = 60_000;
@@ -95,11 +111,12 @@ export class RequestJournal {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     for (const raw of text.split('\n')) {
-      let line: Line;
-      try { line = JSON.parse(raw) as Line; } catch { continue; } // a torn last line after a crash
-      if (line.s === 'running' && Array.isArray(line.r)) {
+      let line: Line | null;
+      try { line = currentLine(JSON.parse(raw)); } catch { continue; } // a torn last line after a crash
+      if (line === null) continue;
+      if (line.s === 'running') {
         for (const [id, expires] of line.r) this.entries.set(id, { id, expires, digest: line.d, state: 'interrupted' });
-      } else if (line.s === 'done' && Array.isArray(line.ids)) {
+      } else {
         const reply = { body: Buffer.from(line.b, 'base64'), headers: line.h ?? {} };
         for (const id of line.ids) {
           const e = this.entries.get(id);

@@ -11,7 +11,7 @@ import { failureOf } from '../../common/remote-failure.js';
 import type { CallHandler, ProgressEvent, ServerInit, TlsMaterial, TransportServer, TransportServerStatus } from '../types.js';
 import { BrokerLink } from './broker-link.js';
 import { declareExchanges, declareMinionQueue } from './declare.js';
-import { CONTENT_TYPE, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
+import { BATCH_HEAD_BYTES, CONTENT_TYPE, MAX_BATCH_BYTES, decodeEnvelope, encodeEnvelope, encodeItem, encodeItems, type AnswerEnvelope, type Envelope, type RequestEnvelope } from './envelope.js';
 import { deadLetter, publishOptions } from './message-properties.js';
 import { Topology } from './naming.js';
 import { MessageRejectedError, RejectReasons } from './rejection.js';
@@ -57,7 +57,7 @@ export class AmqpServer implements TransportServer {
     this.name = init.minionName.toLowerCase();
     this.queue = this.topo.minionQueue(this.name);
     this.signer = new MessageSigner(init.tls.key, init.tls.cert);
-    this.answers = new TurnBatcher({ maxItems: this.settings.maxBatch, maxBytes: this.settings.maxBodyBytes }, (replyTo, chunk) => this.sendAnswers(replyTo, chunk));
+    this.answers = new TurnBatcher({ maxItems: this.settings.maxBatch, maxBytes: Math.min(this.settings.maxBodyBytes, MAX_BATCH_BYTES) }, (replyTo, chunk) => this.sendAnswers(replyTo, chunk));
     this.state = { state: 'starting', endpoint: this.endpoint() };
   }
 
@@ -256,7 +256,7 @@ export class AmqpServer implements TransportServer {
     try {
       json = encodeItem(reply);
       bytes = Buffer.byteLength(json);
-      if (bytes > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the answer of ${bytes} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
+      if (bytes + BATCH_HEAD_BYTES > this.settings.maxBodyBytes) throw new PayloadTooLargeError(`the answer of ${bytes} bytes exceeds amqp_max_body_bytes = ${this.settings.maxBodyBytes}`);
     } catch (err) {
       reply = { kind: 'command-complete', id: req.id, host: this.name, sent: Date.now(), error: failureOf(err instanceof PayloadTooLargeError ? err : new MarshalError(`cannot encode the answer: ${(err as Error).message}`)) };
       json = encodeItem(reply);
@@ -273,7 +273,11 @@ export class AmqpServer implements TransportServer {
     let batchId = '';
     const body = encodeItems(answers.map((a) => a.json), () => (batchId = randomBytes(16).toString('hex')), sent);
     const headers = this.signer.sign(body);
-    this.journal?.finish(answers.map((a) => a.id), { body, headers });
+    try {
+      this.journal?.finish(answers.map((a) => a.id), { body, headers });
+    } catch (err) { // a full disk must not stop the answers; a replay of these ids may then run again
+      this.init.log.error(`AMQP: cannot record answers in the journal: ${(err as Error).message}`);
+    }
     const env: Envelope = answers.length === 1 ? answers[0]!.reply : { kind: 'batch', id: batchId, sent, items: answers.map((a) => a.reply) };
     this.send({ key: this.topo.replyKey(replyTo, this.name), body, options: publishOptions(env, headers) });
   }

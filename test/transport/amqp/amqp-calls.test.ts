@@ -93,6 +93,37 @@ describe('transport/amqp calls through the broker', function () {
       }
     });
 
+    it('routes a broadcast by lower-case names, however the caller spelled them', async () => {
+      const requests = await tap(`${fleet.prefix}.requests`, 'nobody-a.example');
+      const c = await client(256);
+      try {
+        const events = [];
+        for await (const e of c.callMany!(['Nobody-A.Example', 'NOBODY-B.example'], { method: 'test.ping', params: [] }, { timeout: 500 })) events.push(e);
+        await requests.until(1);
+        expect(requests.kinds()).to.deep.equal(['request']); // the broadcast reached the queue bound as nobody-a.example
+        expect(events.map((e) => e.kind === 'result' && e.outcome.status)).to.deep.equal(['timeout', 'timeout']);
+      } finally {
+        await Promise.all([c.close(), requests.close()]);
+      }
+    });
+
+    it('splits a broadcast too large for one BCC header into several messages; every host gets its answer', async () => {
+      const fakes = Array.from({ length: 3000 }, (_, i) => `absent-${String(i).padStart(4, '0')}.builders.example.com`);
+      const c = await client(256);
+      try {
+        const outcomes = new Map<string, string>();
+        for await (const e of c.callMany!([NAMES[0]!, ...fakes, NAMES[1]!], { method: 'test.ping', params: [] }, { timeout: 3000 })) {
+          if (e.kind === 'result') outcomes.set(e.host, e.outcome.status);
+        }
+        expect(outcomes.size).to.equal(3002);
+        expect([outcomes.get(NAMES[0]!), outcomes.get(NAMES[1]!)]).to.deep.equal(['ok', 'ok']);
+        // hosts without a queue: a timeout, or unreachable where a whole message found no queue (the broker returned it)
+        expect([...new Set(fakes.map((f) => outcomes.get(f)))].sort()).to.deep.equal(['timeout', 'unreachable']);
+      } finally {
+        await c.close();
+      }
+    });
+
     it('sends one request per message with amqp_max_batch = 1', async () => {
       const requests = await tap(`${fleet.prefix}.requests`, NAMES[1]!);
       const c = await client(1);

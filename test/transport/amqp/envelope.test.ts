@@ -49,6 +49,7 @@ const bad: Array<[string, string, typeof ProtocolError]> = [
   ['a batch in a batch', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[{"kind":"batch","id":"c","sent":${T},"items":[]}]}`, ProtocolError],
   ['a batch mixing a request and an answer', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[{"kind":"request","id":"a","sent":${T},"expires":${T},"reply_to":"o","method":"t.p","params":[],"targets":null},{"kind":"response","id":"a","sent":${T},"host":"m","value":1}]}`, ProtocolError],
   ['a broadcast in a batch', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[{"kind":"request","id":"a","sent":${T},"expires":${T},"reply_to":"o","method":"t.p","params":[],"targets":"m"}]}`, ProtocolError],
+  ['a request id twice in a batch', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[{"kind":"request","id":"a","sent":${T},"expires":${T},"reply_to":"o","method":"t.p","params":[],"targets":null},{"kind":"request","id":"a","sent":${T},"expires":${T},"reply_to":"o","method":"t.q","params":[],"targets":null}]}`, ProtocolError],
   ['a malformed item in a batch', `{"v":1,"kind":"batch","id":"b","sent":${T},"items":[{"kind":"response","id":"a","sent":${T},"host":"m"}]}`, ProtocolError],
   ['a value nested 100 deep', `{"v":1,"kind":"response","id":"a","sent":${T},"host":"m","value":${'['.repeat(100)}${']'.repeat(100)}}`, PayloadTooLargeError],
 ];

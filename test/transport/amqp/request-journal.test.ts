@@ -63,6 +63,19 @@ describe('transport/amqp/request-journal', () => {
     expect(JSON.parse(doneLines[0]!).ids).to.have.members(['a', 'b']);
   });
 
+  it('reads the one-id lines of journals written before batches', () => {
+    const file = path.join(dir, 'j.jsonl');
+    const now = Date.now();
+    fs.writeFileSync(file, [
+      { id: 'old-done', e: now + 60_000, d: 'd1', s: 'running' }, { id: 'old-done', s: 'done', b: Buffer.from('answer').toString('base64'), h: { k: 'v' } },
+      { id: 'old-running', e: now + 60_000, d: 'd2', s: 'running' },
+    ].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const j = RequestJournal.open(file, now);
+    expect(j.lookup('old-done')?.reply?.body.toString()).to.equal('answer');
+    expect([j.lookup('old-done')?.state, j.lookup('old-running')?.state, j.lookup('old-running')?.digest]).to.deep.equal(['done', 'interrupted', 'd2']);
+    j.close();
+  });
+
   it('works in memory when no file is given', () => {
     const j = RequestJournal.open(null);
     j.begin([{ id: 'x', expires: Date.now() + 1000 }], 'd');

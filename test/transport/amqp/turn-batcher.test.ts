@@ -1,7 +1,9 @@
-// transport/amqp/turn-batcher: what is added in one turn of the event loop is handed over once at its end, per
-// key, in chunks bounded by item count and bytes; what is added in a later turn goes in a later hand-over.
+// transport/amqp/turn-batcher and broadcastGroups: what is added in one turn of the event loop is handed over once
+// at its end, per key, in chunks bounded by item count and bytes (a later turn, a later hand-over); a broadcast is
+// split so no BCC header outgrows amqplib's properties buffer.
 import { expect } from 'chai';
 import { BATCH_HEAD_BYTES } from '../../../transport/amqp/envelope.js';
+import { broadcastGroups } from '../../../transport/amqp/client.js';
 import { TurnBatcher } from '../../../transport/amqp/turn-batcher.js';
 
 interface Item { n: number; bytes: number }
@@ -28,5 +30,16 @@ describe('transport/amqp/turn-batcher', () => {
     b.add('h', { n: 8, bytes: 10 });
     await turn();
     expect(sent).to.deep.equal([[0, 1, 2], [3, 4, 5], [6], [7], [8]]);
+  });
+});
+
+describe('transport/amqp broadcastGroups', () => {
+  it('splits a broadcast so each message\'s BCC header stays under the byte budget, keeping every host once', () => {
+    const hosts = Array.from({ length: 3000 }, (_, i) => `builder-${String(i).padStart(4, '0')}.example.com`);
+    const groups = broadcastGroups(hosts);
+    expect(groups.flat()).to.deep.equal(hosts);
+    expect(groups.length).to.be.above(1);
+    for (const g of groups) expect(g.reduce((a, h) => a + 5 + h.length, 0)).to.be.at.most(48 * 1024);
+    expect(broadcastGroups(['a', 'b'])).to.deep.equal([['a', 'b']]);
   });
 });
