@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { CommandFailedError, ModuleError } from '../../minion/module-api.js';
+import { LineSplitter } from './line-splitter.js';
 
 /** Default cap on captured output, per stream. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -74,30 +75,6 @@ class Capture {
   }
 }
 
-/** Cuts one stream into lines as it arrives and hands them to a shared, bounded sink. */
-class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
-  constructor(private readonly emit: (line: string) => void) {}
-  add(chunk: Buffer): void {
-    const parts = (this.partial + this.decoder.write(chunk)).split('\n');
-    this.partial = parts.pop()!;
-    for (const line of parts) this.piece(line.endsWith('\r') ? line.slice(0, -1) : line);
-    while (this.partial.length > MAX_LINE_CHARS) {
-      this.emit(this.partial.slice(0, MAX_LINE_CHARS));
-      this.partial = this.partial.slice(MAX_LINE_CHARS);
-    }
-  }
-  end(): void {
-    const rest = this.partial + this.decoder.end();
-    this.partial = '';
-    if (rest !== '') this.piece(rest);
-  }
-  private piece(line: string): void {
-    for (let i = 0; i === 0 || i < line.length; i += MAX_LINE_CHARS) this.emit(line.slice(i, i + MAX_LINE_CHARS));
-  }
-}
-
 /** The line sinks of both streams, sharing one budget of MAX_LIVE_LINES. */
 function lineSinks(onLine: NonNullable<RunOptions['onLine']>): { out: LineSplitter; err: LineSplitter } {
   let left = MAX_LIVE_LINES;
@@ -108,7 +85,7 @@ function lineSinks(onLine: NonNullable<RunOptions['onLine']>): { out: LineSplitt
       onLine(left === 0 ? `[func: more than ${MAX_LIVE_LINES} output lines; the rest is in the result only]` : line, stream);
     } catch { /* a failing listener must not break the command */ }
   };
-  return { out: new LineSplitter(sink('stdout')), err: new LineSplitter(sink('stderr')) };
+  return { out: new LineSplitter(sink('stdout'), MAX_LINE_CHARS), err: new LineSplitter(sink('stderr'), MAX_LINE_CHARS) };
 }
 
 /** rc as func reports it: the exit code, or -N for a child killed by signal N. */

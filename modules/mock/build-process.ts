@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
+import { LineSplitter } from '../lib/line-splitter.js';
 import { markedProcesses, signalMarkedProcesses } from '../lib/marked-processes.js';
 
 /** The environment variable that marks every process of a build (inherited by rpmbuild's scripts). */
@@ -44,23 +44,6 @@ export interface BuildProcessEnd {
   treeGone: boolean;
 }
 
-/** Splits a byte stream into lines (UTF-8, invalid bytes as U+FFFD); flush() gives the unterminated rest. */
-class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private rest = '';
-  constructor(private readonly emit: (line: string) => void) {}
-  push(chunk: Buffer): void {
-    const lines = (this.rest + this.decoder.write(chunk)).split('\n');
-    this.rest = lines.pop() ?? '';
-    for (const l of lines) this.emit(l.replace(/\r$/, ''));
-  }
-  flush(): void {
-    const last = this.rest + this.decoder.end();
-    this.rest = '';
-    if (last.length > 0) this.emit(last);
-  }
-}
-
 /** Terminates the tree now and kills what is left after `graceMs`; resolves once nothing of it is left (or after a bound). */
 export async function stopTree(mark: string, group: number | undefined, graceMs: number): Promise<boolean> {
   signalMarkedProcesses(mark, 'SIGTERM', group);
@@ -93,8 +76,8 @@ export function runBuildProcess(o: BuildProcessOptions): Promise<BuildProcessEnd
     });
     const out = new LineSplitter(line);
     const err = new LineSplitter(line);
-    child.stdout!.on('data', (c: Buffer) => out.push(c));
-    child.stderr!.on('data', (c: Buffer) => err.push(c));
+    child.stdout!.on('data', (c: Buffer) => out.add(c));
+    child.stderr!.on('data', (c: Buffer) => err.add(c));
     let timedOut = false;
     let aborted = false;
     let stopping: Promise<boolean> | null = null;
@@ -115,8 +98,8 @@ export function runBuildProcess(o: BuildProcessOptions): Promise<BuildProcessEnd
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       o.signal.removeEventListener('abort', onAbort);
-      out.flush();
-      err.flush();
+      out.end();
+      err.end();
       const rc = returnCode(code, sig);
       void (stopping ?? stopTree(mark, child.pid, o.killGraceMs)).then((treeGone) => {
         log.end(() => resolve({ rc, timedOut, aborted, treeGone }));
